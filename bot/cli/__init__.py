@@ -1,0 +1,94 @@
+"""`medcoder-bot`: the command-line entry point.
+
+Why one entry point with subcommands: a newcomer runs `medcoder-bot` and gets the terminal chat
+(no token needed) or, with `DISCORD_TOKEN` set, the Discord bot; graders and scripts use
+`ask --json`; maintainers use `kb check`. Exit codes: 0 ok, 1 a checked failure (invalid
+knowledge base, rejected token), 2 bad usage or missing configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.cli import ask, kb
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medcoder-bot",
+        description="A career coach for future medical coders: Discord bot and terminal chat.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p_ask = sub.add_parser("ask", help="answer one question, or questions from stdin with --json")
+    p_ask.add_argument("question", nargs="*", help="the question (omit with --json)")
+    p_ask.add_argument("--json", action="store_true", help="read questions from stdin, write JSON lines")
+    p_ask.add_argument("--kb", metavar="DIR", help="knowledge base directory (default: the packaged one)")
+
+    p_chat = sub.add_parser("chat", help="interactive chat in the terminal (no token, no network)")
+    p_chat.add_argument("--kb", metavar="DIR", help="knowledge base directory (default: the packaged one)")
+
+    p_kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = p_kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
+    p_check = kb_sub.add_parser("check", help="validate a knowledge base and list every problem")
+    p_check.add_argument("directory", nargs="?", help="directory (default: the packaged one)")
+
+    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    p_sync = sub.add_parser("sync", help="publish the slash commands to Discord")
+    p_sync.add_argument("--guild", type=int, metavar="ID", help="sync to one server only (instant)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `medcoder-bot ask --json | head` closed our stdout: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    match args.command:
+        case "ask":
+            return ask.run_ask(args.question, as_json=args.json, kb_dir=args.kb)
+        case "chat":
+            return ask.run_chat(kb_dir=args.kb)
+        case "kb":
+            return kb.run_check(args.directory)
+        case "run":
+            return _run_discord()
+        case "sync":
+            from bot.runner import sync_commands
+
+            return sync_commands(args.guild)
+        case _:
+            # No subcommand: the one-command quick start. Discord when a token is configured,
+            # otherwise the terminal chat, so a newcomer can try it without any set-up.
+            if _token_configured():
+                return _run_discord()
+            print("No DISCORD_TOKEN configured: starting the terminal chat.", file=sys.stderr)
+            return ask.run_chat(kb_dir=None)
+
+
+def _run_discord() -> int:
+    from bot.runner import run_bot
+
+    return run_bot()
+
+
+def _token_configured() -> bool:
+    if os.environ.get("DISCORD_TOKEN", "").strip():
+        return True
+    try:
+        from bot.settings import Settings
+    except ImportError:
+        return False
+    token = Settings().discord_token
+    return token is not None and bool(token.get_secret_value().strip())

@@ -1,0 +1,102 @@
+"""`ask` and `chat`: the engine in the terminal.
+
+`ask --json` is a stable contract (graders use it): one JSON object per input line, in order,
+with exactly the fields `question, answered, text, entry, score, suggestions`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+from bot.cli.kb import load_engine_or_report
+from bot.core import Engine, Reply
+
+PROMPT = "you> "
+
+
+def reply_json(question: str, reply: Reply) -> str:
+    return json.dumps(
+        {
+            "question": question,
+            "answered": reply.answered,
+            "text": reply.text,
+            "entry": reply.entry_id,
+            "score": float(reply.score),
+            "suggestions": [s.title for s in reply.suggestions],
+        },
+        ensure_ascii=False,
+    )
+
+
+def decode_line(line: str) -> str:
+    """A line that is a JSON string literal is decoded (so a question can hold newlines)."""
+    line = line.rstrip("\r\n")
+    if line.startswith('"'):
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            return line
+        if isinstance(value, str):
+            return value
+    return line
+
+
+def answer_lines(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
+    for line in lines:
+        question = decode_line(line)
+        out.write(reply_json(question, engine.ask(question)) + "\n")
+        out.flush()
+
+
+def run_ask(words: Sequence[str], *, as_json: bool, kb_dir: str | None) -> int:
+    if as_json and words:
+        print("medcoder-bot ask: give a question or --json (questions on stdin), not both", file=sys.stderr)
+        return 2
+    if not as_json and not words:
+        print('medcoder-bot ask: give a question, e.g. medcoder-bot ask "what does a CPC earn?"', file=sys.stderr)
+        return 2
+    engine = load_engine_or_report(kb_dir)
+    if engine is None:
+        return 1
+    if as_json:
+        answer_lines(engine, sys.stdin, sys.stdout)
+        return 0
+    print(format_reply(engine.ask(" ".join(words))))
+    return 0
+
+
+def format_reply(reply: Reply) -> str:
+    """Terminal rendering: Discord's subtext marker is dropped, everything else reads as is."""
+    return reply.text.replace("\n-# ", "\n")
+
+
+def run_chat(kb_dir: str | None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    engine = load_engine_or_report(kb_dir)
+    if engine is None:
+        return 1
+    interactive = stdin.isatty()
+    stdout.write(
+        "Medical coding career coach. Ask a question (e.g. 'what are the steps?', 'CPC salary');"
+        " 'quit' or Ctrl-D to leave.\n"
+    )
+    while True:
+        if interactive:
+            stdout.write(PROMPT)
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        question = line.strip()
+        if question.casefold() in {"quit", "exit", ":q"}:
+            break
+        if not question:
+            continue
+        reply = engine.ask(question)
+        stdout.write(format_reply(reply) + "\n\n")
+        stdout.flush()
+    return 0

@@ -1,0 +1,235 @@
+"""Loading and validating the knowledge base: all of it or nothing.
+
+Why all-or-nothing: a bot that starts with half its entries answers some questions wrongly
+and nobody notices. `load_knowledge` either returns a complete, cross-checked
+`KnowledgeBase` or raises `KnowledgeError` listing every problem (file, entry, field, reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from bot.core.models import Entry, Lexicon
+from bot.core.normalize import Normalizer
+
+LEXICON_FILE = "lexicon.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the knowledge base, precise enough to fix without searching."""
+
+    file: str
+    entry: str | None
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.entry:
+            where += f": entry {self.entry!r}"
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.reason}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge base is invalid; `problems` lists everything found, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid knowledge base ({len(problems)} problem(s)):\n{lines}")
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The validated entries (in file order) and the lexicon they are matched with."""
+
+    entries: Mapping[str, Entry]
+    lexicon: Lexicon
+    normalizer: Normalizer
+    directory: Path
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries.values())
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def steps(self) -> list[Entry]:
+        """The canonical steps, ordered by their number."""
+        return sorted((e for e in self if e.step is not None), key=lambda e: e.step or 0)
+
+    def facts(self) -> list[Entry]:
+        """Entries that answer something (not the article's known gaps)."""
+        return [e for e in self if e.kind == "fact"]
+
+
+def default_directory() -> Path:
+    """The knowledge base shipped inside the package, or the checkout's `knowledge/` when the
+    package runs straight from a source tree (tests, `python -m bot` in a clone)."""
+    try:
+        return Path(str(resources.files("bot.knowledge")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "knowledge"
+
+
+def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
+    """Read every `*.yaml` file of `directory`; raise `KnowledgeError` on any problem."""
+    root = Path(directory) if directory is not None else default_directory()
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise KnowledgeError([Problem(str(root), None, None, "no such directory")])
+
+    lexicon = _load_lexicon(root / LEXICON_FILE, problems)
+    entries: dict[str, Entry] = {}
+    origin: dict[str, str] = {}
+    files = sorted(p for p in root.glob("*.yaml") if p.name != LEXICON_FILE)
+    if not files:
+        problems.append(Problem(str(root), None, None, "no knowledge files (*.yaml) found"))
+    for path in files:
+        for entry in _load_entries(path, problems):
+            if entry.id in entries:
+                problems.append(
+                    Problem(path.name, entry.id, "id", f"duplicate id (first defined in {origin[entry.id]})")
+                )
+                continue
+            entries[entry.id] = entry
+            origin[entry.id] = path.name
+
+    normalizer = Normalizer(lexicon or Lexicon(), extra_vocabulary=_entry_words(entries.values()))
+    _check_references(entries, origin, problems)
+    _check_shared_phrasings(entries, origin, normalizer, problems)
+    _check_steps(entries, origin, problems)
+    if problems or lexicon is None:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(entries=entries, lexicon=lexicon, normalizer=normalizer, directory=root)
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(path.name, None, None, f"cannot read: {exc}"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        problems.append(Problem(path.name, None, None, f"not valid YAML{at}: {getattr(exc, 'problem', exc)}"))
+    return None
+
+
+def _load_lexicon(path: Path, problems: list[Problem]) -> Lexicon | None:
+    if not path.is_file():
+        problems.append(Problem(path.name, None, None, "missing: the lexicon file is required"))
+        return None
+    data = _read_yaml(path, problems)
+    if data is None:
+        return None
+    try:
+        return Lexicon.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            problems.append(Problem(path.name, None, _loc(err["loc"]), _reason(err)))
+    return None
+
+
+def _load_entries(path: Path, problems: list[Problem]) -> Iterator[Entry]:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return
+    if not isinstance(data, list):
+        problems.append(Problem(path.name, None, None, "the file must be a list of entries"))
+        return
+    for index, raw in enumerate(data):
+        entry_id = raw.get("id") if isinstance(raw, dict) else None
+        label = str(entry_id) if entry_id else f"#{index + 1}"
+        if not isinstance(raw, dict):
+            problems.append(Problem(path.name, label, None, "an entry must be a mapping of fields"))
+            continue
+        try:
+            yield Entry.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                problems.append(Problem(path.name, label, _loc(err["loc"]), _reason(err)))
+
+
+def _loc(loc: tuple[int | str, ...]) -> str | None:
+    parts = [f"[{p}]" if isinstance(p, int) else str(p) for p in loc]
+    text = "".join(p if p.startswith("[") else f".{p}" for p in parts).lstrip(".")
+    return text or None
+
+
+def _reason(err: Any) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown field"
+    if err["type"] == "missing":
+        return "required field is missing"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _entry_words(entries: Any) -> list[str]:
+    words: list[str] = []
+    for entry in entries:
+        for text in (*entry.phrasings, *entry.keywords, entry.title):
+            words.extend(text.split())
+    return words
+
+
+def _check_references(entries: dict[str, Entry], origin: dict[str, str], problems: list[Problem]) -> None:
+    for entry in entries.values():
+        for index, target in enumerate(entry.related):
+            if target not in entries:
+                problems.append(
+                    Problem(origin[entry.id], entry.id, f"related[{index}]", f"unknown entry {target!r}")
+                )
+            elif target == entry.id:
+                problems.append(Problem(origin[entry.id], entry.id, f"related[{index}]", "refers to itself"))
+
+
+def _check_shared_phrasings(
+    entries: dict[str, Entry], origin: dict[str, str], normalizer: Normalizer, problems: list[Problem]
+) -> None:
+    """Two entries with the same phrasing (as the matcher sees it) make matching a coin toss."""
+    owner: dict[tuple[str, ...], str] = {}
+    for entry in entries.values():
+        for index, phrasing in enumerate(entry.phrasings):
+            key = tuple(sorted(set(normalizer.tokens(phrasing, correct=False))))
+            if not key:
+                problems.append(
+                    Problem(origin[entry.id], entry.id, f"phrasings[{index}]", "has no meaningful word")
+                )
+                continue
+            first = owner.setdefault(key, entry.id)
+            if first != entry.id:
+                problems.append(
+                    Problem(
+                        origin[entry.id],
+                        entry.id,
+                        f"phrasings[{index}]",
+                        f"phrasing {phrasing!r} is shared with entry {first!r}",
+                    )
+                )
+
+
+def _check_steps(entries: dict[str, Entry], origin: dict[str, str], problems: list[Problem]) -> None:
+    by_step: dict[int, list[str]] = {}
+    for entry in entries.values():
+        if entry.step is not None:
+            by_step.setdefault(entry.step, []).append(entry.id)
+    if not by_step:
+        return
+    for number in range(1, 6):
+        ids = by_step.get(number, [])
+        if len(ids) > 1:
+            for extra in ids[1:]:
+                problems.append(Problem(origin[extra], extra, "step", f"step {number} is already {ids[0]!r}"))
+        elif not ids:
+            problems.append(Problem("(knowledge base)", None, "step", f"no entry is step {number}"))

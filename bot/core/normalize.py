@@ -1,0 +1,176 @@
+"""Turning a member's message into the canonical words the matcher compares.
+
+Why so many steps: members type "wat r medical codes used 4", "how\u200bmuch", "**@everyone**
+salary??" or "CPC's"; entries are written "what are codes used for" and "salary". Cleaning,
+shorthand, spelling correction (rapidfuzz, bounded), plural folding, multi-word phrases,
+synonyms and stop words bring both sides into one vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.core.models import Lexicon
+
+_DISCORD_TOKENS = re.compile(
+    r"<a?:\w{1,64}:\d{5,25}>"  # custom emoji
+    r"|<@[!&]?\d{5,25}>"  # user and role mentions
+    r"|<#\d{5,25}>"  # channel mentions
+    r"|</[\w -]{1,100}:\d{5,25}>"  # slash-command mentions
+    r"|<t:-?\d{1,15}(?::[tTdDfFR])?>"  # timestamps
+    r"|@(?:everyone|here)\b"
+    r"|(?:https?|ftp)://\S+",
+)
+_MARKDOWN = re.compile(r"[*_~`|>#\\\[\](){}]")
+_ICD = re.compile(r"\bicd[\s-]*(\d{1,2})(?:[\s-]*(cm|pcs))?\b")
+# Step numbers become one token ("step 3", "third step", "step three" -> "step3"; "5 steps" ->
+# "fivesteps"), so a bare number ("like i'm five", "in 10 years") never points at a step.
+_ORDINALS = {
+    "1": 1, "one": 1, "first": 1, "1st": 1, "2": 2, "two": 2, "second": 2, "2nd": 2,
+    "3": 3, "three": 3, "third": 3, "3rd": 3, "4": 4, "four": 4, "fourth": 4, "4th": 4,
+    "5": 5, "five": 5, "fifth": 5, "5th": 5, "last": 5, "final": 5,
+}
+_N = "|".join(sorted(_ORDINALS, key=len, reverse=True))
+_FIVE_STEPS = re.compile(r"\b(?:5|five)\s+steps\b")
+_STEP_NUMBER = re.compile(rf"\bsteps?\s*(?:#|no\.?|number)?\s*({_N})\b|\b({_N})\s+steps?\b")
+_WORD = re.compile(r"[a-z0-9]+")
+# "make" is about pay only in a money context: "how much do coders make", not "what makes a good coder".
+_MAKE = frozenset({"make", "makes", "making", "made"})
+_MONEY_CONTEXT = frozenset({"much", "money", "more", "less", "average", "typical", "year", "annually", "hour",
+                            "living", "salary", "starting"})
+
+# Spelling correction is bounded so that any message up to 4,000 characters stays fast.
+MAX_CORRECTIONS = 24
+MIN_CORRECT_LEN = 4
+MAX_WORD_LEN = 30
+
+
+def clean(text: str) -> str:
+    """Unicode- and Discord-normalised, case-folded text (no matching words removed yet)."""
+    text = unicodedata.normalize("NFKC", text)
+    chars = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            continue  # zero-width and other format characters: invisible, so drop them
+        chars.append(" " if category in ("Cc", "Zl", "Zp") else ch)
+    text = _DISCORD_TOKENS.sub(" ", "".join(chars))
+    text = _MARKDOWN.sub(" ", text)
+    return " ".join(text.casefold().split())
+
+
+def has_words(text: str) -> bool:
+    """Whether any letter or digit is left after cleaning (emoji-only and punctuation-only are not)."""
+    return any(ch.isalnum() for ch in clean(text))
+
+
+def stem(word: str) -> str:
+    """Fold English plurals ('coders' -> 'coder', 'salaries' -> 'salary'); nothing cleverer."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "cs")):
+        return word[:-1]
+    return word
+
+
+class Normalizer:
+    """Maps text to canonical tokens with one lexicon; immutable and safe to share."""
+
+    def __init__(self, lexicon: Lexicon, extra_vocabulary: Iterable[str] = ()) -> None:
+        self.stopwords = frozenset(lexicon.stopwords)
+        self.shorthand = {k: tuple(v.split()) for k, v in lexicon.shorthand.items()}
+        self.synonyms: dict[str, str] = {}
+        for canonical, variants in lexicon.synonyms.items():
+            for variant in (canonical, *variants):
+                for form in {variant, stem(variant)}:
+                    self.synonyms.setdefault(form, canonical)
+        self._protected = self.stopwords | frozenset(self.synonyms)
+        self.phrases: dict[tuple[str, ...], str] = {}
+        for phrase, replacement in lexicon.phrases.items():
+            key = tuple(self._fold(w) for w in _WORD.findall(clean(phrase)))
+            if key:
+                self.phrases[key] = replacement
+        self._longest_phrase = max((len(k) for k in self.phrases), default=1)
+
+        vocabulary: set[str] = set(self._protected) | set(lexicon.shorthand.values())
+        for phrase in lexicon.phrases:
+            vocabulary.update(_WORD.findall(clean(phrase)))
+        for text in extra_vocabulary:
+            vocabulary.update(_WORD.findall(clean(text)))
+        self.vocabulary = frozenset(w for w in vocabulary if w.isalpha() or w in self._protected)
+        self._by_initial: dict[str, list[str]] = {}
+        for word in sorted(self.vocabulary):
+            self._by_initial.setdefault(word[0], []).append(word)
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+
+    def _fold(self, word: str) -> str:
+        return word if word in self._protected else stem(word)
+
+    def known(self, word: str) -> bool:
+        return word in self.vocabulary or stem(word) in self.vocabulary
+
+    def _correct_uncached(self, word: str) -> str:
+        """The closest known word with the same initial, or the word itself when none is close."""
+        candidates = self._by_initial.get(word[0], ())
+        cutoff = 85.0 if len(word) <= 4 else 80.0
+        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if best is None or abs(len(best[0]) - len(word)) > 2:
+            return word
+        return best[0]
+
+    def surface(self, text: str, *, correct: bool = True) -> list[str]:
+        """Cleaned, shorthand-expanded and (optionally) spelling-corrected words, in order."""
+        cleaned = _ICD.sub(lambda m: f"icd{m.group(1)}{m.group(2) or ''}", clean(text))
+        cleaned = _FIVE_STEPS.sub(" fivesteps ", cleaned)
+        cleaned = _STEP_NUMBER.sub(lambda m: f" step{_ORDINALS[m.group(1) or m.group(2)]} ", cleaned)
+        words: list[str] = []
+        corrections = 0
+        for raw in _WORD.findall(cleaned):
+            if len(raw) > MAX_WORD_LEN or raw == "s":  # "s" is what is left of "coder's"
+                continue
+            for word in self.shorthand.get(raw, (raw,)):
+                if (
+                    correct
+                    and corrections < MAX_CORRECTIONS
+                    and len(word) >= MIN_CORRECT_LEN
+                    and word.isalpha()
+                    and not self.known(word)
+                ):
+                    corrections += 1
+                    word = self._correct(word)
+                words.append(word)
+        return words
+
+    def tokens(self, text: str, *, correct: bool = True) -> list[str]:
+        """Canonical matching tokens of `text`, de-duplicated, in first-seen order."""
+        words = self.surface(text, correct=correct)
+        if _MAKE.intersection(words):
+            money = bool(_MONEY_CONTEXT.intersection(words))
+            words = [("salary" if money else "") if w in _MAKE else w for w in words]
+        folded = [self._fold(w) for w in words if w]
+        merged: list[str] = []
+        i = 0
+        while i < len(folded):
+            for size in range(min(self._longest_phrase, len(folded) - i), 1, -1):
+                replacement = self.phrases.get(tuple(folded[i : i + size]))
+                if replacement is not None:
+                    merged.extend(replacement.split())
+                    i += size
+                    break
+            else:
+                merged.append(folded[i])
+                i += 1
+        out: dict[str, None] = {}
+        for word in merged:
+            canonical = self.synonyms.get(word, word)
+            if canonical in self.stopwords or len(canonical) < 2 or canonical.isdigit():
+                continue
+            out[canonical] = None
+        return list(out)
