@@ -1,0 +1,82 @@
+"""Building the Discord bot: intents, defaults, extensions, without connecting.
+
+`create_bot` does everything that can fail locally (settings, a bad knowledge base) before any
+network call, so `run` fails fast and tests can build a complete bot against a fake Discord.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.core import Engine
+from bot.exts import EXTENSIONS
+from bot.settings import Settings
+from bot.utils.answers import SuggestionButton
+from bot.utils.commands import DEFAULT_CONTEXTS, DEFAULT_INSTALLS
+from bot.utils.errors import on_app_command_error, on_prefix_command_error
+
+log = logging.getLogger(__name__)
+
+
+def bot_intents() -> discord.Intents:
+    """Guilds (for the servers the bot is in) and DM messages; nothing privileged.
+
+    Message content is a privileged intent, but Discord delivers the content of DMs to a bot
+    without it, and in servers members use slash commands, so the bot never needs it.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.dm_messages = True
+    return intents
+
+
+class MedcoderBot(commands.Bot):
+    """The bot: holds the settings and the one engine every extension answers from."""
+
+    def __init__(self, *, settings: Settings, engine: Engine) -> None:
+        # The bot has no voice features; discord.py's "voice will NOT be supported" warnings at
+        # start-up would only send operators looking for a problem that does not exist.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        super().__init__(
+            # Only the owner's `@bot sync` uses a prefix. A mention is the one prefix discord.py
+            # does not warn about without the message-content intent (mentions carry content).
+            command_prefix=commands.when_mentioned,
+            help_command=None,  # `/help` is the help; a prefix `help` would shadow DM questions
+            intents=bot_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            owner_ids=set(settings.owner_ids),  # empty: discord.py asks Discord for the app owner
+            allowed_installs=DEFAULT_INSTALLS,
+            allowed_contexts=DEFAULT_CONTEXTS,
+        )
+        self.settings = settings
+        self.engine = engine
+
+    async def setup_hook(self) -> None:
+        """Async start-up, once per process (unlike `on_ready`, which fires on every reconnect)."""
+        self.tree.error(on_app_command_error)
+        # The SQLite store (`self.settings.db`) is opened here, before the extensions that use it
+        # load, once the storage work lands; until then the bot keeps no state.
+        self.add_dynamic_items(SuggestionButton)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        log.info("Loaded %d extensions: %s", len(EXTENSIONS), ", ".join(EXTENSIONS))
+
+    async def on_command_error(self, ctx: commands.Context, error: commands.CommandError, /) -> None:
+        await on_prefix_command_error(ctx, error)
+
+    async def on_ready(self) -> None:
+        log.info(
+            "Connected as %s (id %s) to %d guilds", self.user, self.user and self.user.id, len(self.guilds)
+        )
+
+
+def create_bot(settings: Settings | None = None, engine: Engine | None = None) -> MedcoderBot:
+    """A fully configured bot, not yet connected; settings from the environment unless given."""
+    return MedcoderBot(
+        settings=settings if settings is not None else Settings(),
+        engine=engine if engine is not None else Engine.load(),
+    )

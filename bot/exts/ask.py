@@ -1,0 +1,48 @@
+"""`/ask question`: any question about becoming a medical coder, answered by the engine.
+
+The question is quoted back (escaped, shortened) so a public answer makes sense to the rest of
+the channel; "did you mean" replies carry suggestion buttons (see `bot.utils.answers`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.utils.answers import compose, suggestion_view
+from bot.utils.commands import PRIVATE_DESCRIPTION, everywhere
+from bot.utils.interactions import respond
+
+if TYPE_CHECKING:
+    from bot.app import MedcoderBot
+
+QUESTION_MAX_LENGTH = 4000  # a Discord message's limit; the engine handles up to this
+
+
+class Ask(commands.Cog):
+    """Free-text questions, answered from the article."""
+
+    def __init__(self, bot: MedcoderBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="ask", description="Ask anything about becoming a medical coder")
+    @app_commands.describe(
+        question="Your question, e.g. “which certification should I get?”", private=PRIVATE_DESCRIPTION
+    )
+    @everywhere
+    async def ask(
+        self,
+        interaction: discord.Interaction[MedcoderBot],
+        question: app_commands.Range[str, 1, QUESTION_MAX_LENGTH],
+        private: bool = False,
+    ) -> None:
+        reply = self.bot.engine.ask(question)
+        view = suggestion_view(reply)
+        await respond(interaction, compose(reply, question=question), ephemeral=private, view=view)
+
+
+async def setup(bot: MedcoderBot) -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,107 @@
+"""Starting the bot and syncing its commands, for `medcoder-bot run` and `medcoder-bot sync`.
+
+Both return an exit code and turn the expected failures (no token, a token Discord rejects,
+invalid settings, Discord unreachable) into one clear line on stderr instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import aiohttp
+import discord
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
+from bot.app import MedcoderBot, create_bot
+from bot.settings import Settings
+from bot.utils.sync import SyncResult, sync_tree
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_CONFIG = 2
+
+NO_TOKEN = "DISCORD_TOKEN is not set: put the bot token in the environment or in .env (see .env.example)."
+BAD_TOKEN = (
+    "Discord rejected DISCORD_TOKEN: copy the token again from the developer portal (Bot > Reset Token)."
+)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"medcoder-bot: {message}", file=sys.stderr)
+    return code
+
+
+def _load_settings() -> Settings | None:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{Settings.env_name(str(e['loc'][0])) if e['loc'] else 'settings'}: {e['msg']}"
+            for e in error.errors()
+        )
+        _fail(f"invalid settings: {problems}", EXIT_CONFIG)
+    except SettingsError as error:
+        _fail(f"invalid settings: {error} (lists are JSON, e.g. [123, 456])", EXIT_CONFIG)
+    return None
+
+
+def _configure_logging(settings: Settings) -> None:
+    discord.utils.setup_logging(level=settings.log_level_number, root=True)
+
+
+def run_bot() -> int:
+    """Connect to Discord and serve until interrupted; the exit code says how it ended."""
+    settings = _load_settings()
+    if settings is None:
+        return EXIT_CONFIG
+    if settings.discord_token is None:
+        return _fail(NO_TOKEN, EXIT_CONFIG)
+    _configure_logging(settings)
+    bot = create_bot(settings)  # a bad knowledge base fails here, before any network call
+    try:
+        bot.run(settings.discord_token.get_secret_value(), log_handler=None)
+    except discord.LoginFailure:
+        return _fail(BAD_TOKEN, EXIT_FAILURE)
+    except (aiohttp.ClientError, OSError) as error:
+        return _fail(f"could not reach Discord: {error}", EXIT_FAILURE)
+    return EXIT_OK
+
+
+async def _sync(bot: MedcoderBot, token: str, guild_id: int | None) -> SyncResult:
+    # `login` runs setup_hook (so the tree is complete) without opening a gateway connection.
+    async with bot:
+        await bot.login(token)
+        return await sync_tree(bot.tree, guild_id)
+
+
+def sync_commands(guild_id: int | None) -> int:
+    """Register the slash commands with Discord: to `guild_id`, else MEDCODER_DEV_GUILD, else globally."""
+    settings = _load_settings()
+    if settings is None:
+        return EXIT_CONFIG
+    if settings.discord_token is None:
+        return _fail(NO_TOKEN, EXIT_CONFIG)
+    _configure_logging(settings)
+    target = guild_id if guild_id is not None else settings.dev_guild
+    bot = create_bot(settings)
+    try:
+        result = asyncio.run(_sync(bot, settings.discord_token.get_secret_value(), target))
+    except discord.LoginFailure:
+        return _fail(BAD_TOKEN, EXIT_FAILURE)
+    except discord.Forbidden:
+        return _fail(
+            f"Discord refused to sync to guild {target}: is the bot in that server, "
+            "invited with the applications.commands scope?",
+            EXIT_FAILURE,
+        )
+    except discord.HTTPException as error:
+        return _fail(f"sync failed ({error.status}): {error.text or error}", EXIT_FAILURE)
+    except (aiohttp.ClientError, OSError) as error:
+        return _fail(f"could not reach Discord: {error}", EXIT_FAILURE)
+    print(result.summary())
+    return EXIT_OK

@@ -1,0 +1,76 @@
+"""Typed settings for the Discord bot, read from the environment and `.env`.
+
+One place knows the variable names, so no module reads `os.environ` itself and a typo in a
+value stops start-up with the variable's name instead of failing later mid-conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    """Everything the bot needs from its environment; defaults work for local development.
+
+    Variables: `DISCORD_TOKEN`, `MEDCODER_DB`, `MEDCODER_DEV_GUILD`, `MEDCODER_LOG_LEVEL`,
+    `MEDCODER_OWNER_IDS` (see `.env.example`). Real environment variables win over `.env`.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="MEDCODER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # `NAME=` (as copied from .env.example) means "use the default"
+        extra="ignore",  # `.env` may hold variables for other tools
+        frozen=True,
+    )
+
+    # Discord's own name for it, so it carries no MEDCODER_ prefix.
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "discord_token")
+    )
+    db: Path = Path("medcoder.db")
+    dev_guild: int | None = None
+    log_level: LogLevel = "INFO"
+    owner_ids: frozenset[int] = frozenset()
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_missing(cls, value: object) -> object:
+        """A blank or whitespace-only token means "no token", so the runner can say so clearly."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("owner_ids", mode="before")
+    @classmethod
+    def _one_id_is_a_set(cls, value: object) -> object:
+        """Accept a single id (`MEDCODER_OWNER_IDS=123`) as well as a JSON list (`[123, 456]`)."""
+        if isinstance(value, int):
+            return {value}
+        return value
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        """The environment variable behind a field, for messages about a bad value."""
+        if field == "discord_token":
+            return "DISCORD_TOKEN"
+        return f"MEDCODER_{field.upper()}" if field in cls.model_fields else field
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
