@@ -86,9 +86,12 @@ def _run_discord() -> int:
 def _token_configured() -> bool:
     if os.environ.get("DISCORD_TOKEN", "").strip():
         return True
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
     try:
-        from bot.settings import Settings
-    except ImportError:
-        return False
-    token = Settings().discord_token
+        token = Settings().discord_token
+    except ValidationError:
+        return True  # let the Discord runner report the bad setting in one clear line
     return token is not None and bool(token.get_secret_value().strip())

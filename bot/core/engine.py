@@ -130,7 +130,7 @@ class Engine:
             ReplyKind.SUGGEST,
             f"I'm not sure which of these you mean. Did you mean:\n{lines}",
             None,
-            best.score,
+            round(best.score, 1),
             suggestions,
         )
 

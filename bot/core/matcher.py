@@ -97,7 +97,8 @@ class Matcher:
         if not tokens:
             return []
         unknown = self.unknown_weight(len(tokens))
-        weights = {t: self.idf.get(t, unknown) for t in tokens}
+        # An unknown fragment of 1-3 letters ("sa" of a cut-off "salary") says little: half weight.
+        weights = {t: self.idf.get(t, unknown if len(t) > 3 else unknown / 2) for t in tokens}
         query_weight = sum(weights.values())
 
         best_fit: dict[int, float] = defaultdict(float)
@@ -110,8 +111,7 @@ class Matcher:
             fit = (matched / phrasing.weight) ** PHRASING_COVERAGE_POWER * (
                 matched / query_weight
             ) ** QUESTION_COVERAGE_POWER
-            if fit > best_fit[phrasing.entry]:
-                best_fit[phrasing.entry] = fit
+            best_fit[phrasing.entry] = max(best_fit[phrasing.entry], fit)
 
         coverage: dict[int, float] = defaultdict(float)
         for token, w in weights.items():

@@ -144,8 +144,9 @@ class Normalizer:
                     and not self.known(word)
                 ):
                     corrections += 1
-                    word = self._correct(word)
-                words.append(word)
+                    words.append(self._correct(word))
+                else:
+                    words.append(word)
         return words
 
     def tokens(self, text: str, *, correct: bool = True) -> list[str]:

@@ -1,0 +1,12 @@
+"""Shared fixtures: the real packaged knowledge base, loaded once per session."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Engine
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return Engine.load()

@@ -1,0 +1,94 @@
+"""The normaliser: what a member types becomes the words the matcher compares."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Engine
+from bot.core.normalize import clean, has_words, stem
+
+
+def test_clean_folds_unicode_and_case() -> None:
+    assert clean("ＳＡＬＡＲＹ") == "salary"
+    assert clean("Straße") == "strasse"
+
+
+def test_clean_drops_zero_width_and_control_characters() -> None:
+    assert clean("sal\u200bary\u2060 of\u00ad coders") == "salary of coders"
+    assert clean("line\none\ttab\x00") == "line one tab"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<@123456789012345678> salary",
+        "<@!123456789012345678> salary",
+        "<@&111111111111111111> salary",
+        "<#222222222222222222> salary",
+        "@everyone salary",
+        "@here salary",
+        "<:pog:333333333333333333> salary",
+        "<a:dance:333333333333333333> salary",
+        "**salary**",
+        "`salary`",
+        "~~salary~~ ||salary||",
+        "> salary",
+        "https://example.com/x salary",
+    ],
+)
+def test_clean_strips_discord_syntax(text: str) -> None:
+    assert set(clean(text).split()) == {"salary"}
+
+
+def test_has_words_rejects_emoji_and_punctuation_only() -> None:
+    assert not has_words("😀😀😀")
+    assert not has_words("??? !!!")
+    assert not has_words("<@123456789012345678>")
+    assert has_words("cpc?")
+
+
+@pytest.mark.parametrize(("word", "expected"), [("coders", "coder"), ("salaries", "salary"), ("classes", "class"),
+                                                 ("hcpcs", "hcpcs"), ("status", "status"), ("ccs", "ccs")])
+def test_stem_folds_plurals_only(word: str, expected: str) -> None:
+    assert stem(word) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("what do coders earn", "coder wages"),  # synonyms
+        ("medcal codr salery", "medical coder salary"),  # spelling correction
+        ("wat r medical codes used 4", "what are medical codes used for"),  # shorthand
+        ("doctor's office pay", "physicians office salary"),  # phrases
+        ("ICD-10-CM", "icd10"),
+        ("icd 10", "ICD10"),
+        ("CPC's pay", "cpc salary"),
+    ],
+)
+def test_equivalent_phrasings_normalise_alike(engine: Engine, a: str, b: str) -> None:
+    tokens = engine.kb.normalizer.tokens
+    assert set(tokens(a)) == set(tokens(b))
+
+
+def test_make_means_pay_only_in_a_money_context(engine: Engine) -> None:
+    tokens = engine.kb.normalizer.tokens
+    assert "salary" in tokens("how much do coders make")
+    assert "salary" not in tokens("what makes a good coder")
+
+
+def test_step_numbers_need_the_word_step(engine: Engine) -> None:
+    tokens = engine.kb.normalizer.tokens
+    assert tokens("step 3") == tokens("third step") == tokens("step three") == ["step3"]
+    assert tokens("the 5 steps") == tokens("five steps") != tokens("steps")
+    assert not any(t.startswith("step") for t in tokens("explain it like i'm five"))
+
+
+def test_unknown_words_are_not_forced_onto_the_vocabulary(engine: Engine) -> None:
+    tokens = engine.kb.normalizer.tokens
+    assert "dietitian" not in engine.kb.normalizer.vocabulary
+    assert "dietitian" in tokens("dietitians")  # kept, so it counts against a match
+
+
+def test_spelling_correction_is_bounded_for_long_noise(engine: Engine) -> None:
+    noise = " ".join(f"zzqx{i}qq" for i in range(2000))
+    assert len(engine.kb.normalizer.tokens(noise)) <= 2000
