@@ -84,12 +84,12 @@ class Engine:
                 f"That message is {len(question):,} characters long; please ask one question in at most "
                 f"{MAX_QUESTION_CHARS:,} characters.",
             )
-        if not has_words(question):
+        tokens = self.kb.normalizer.tokens(question)
+        if not tokens and not has_words(question):
             return Reply(
                 ReplyKind.INVALID,
                 "Please ask a question in words, for example *what does a CPC earn?* or *what are the steps?*",
             )
-        tokens = self.kb.normalizer.tokens(question)
         return self.decide(self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2), len(tokens))
 
     @staticmethod
