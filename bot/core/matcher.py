@@ -16,6 +16,8 @@ proportional to the entries that share a word with the question.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -29,6 +31,9 @@ QUESTION_COVERAGE_POWER = 0.5
 # unknown word is the topic) and less in a long chatty one, where unknown words are mostly chatter.
 UNKNOWN_WEIGHT_SHORT = 0.9  # relative to the rarest known word, for questions of <= 3 words
 UNKNOWN_WEIGHT_LONG = 0.45  # ... for questions of >= 9 words
+# Entries scoring below this are never ranked: they cannot be an answer or a suggestion, and a
+# runner-up this low cannot narrow an answer's margin (see the engine's thresholds).
+MIN_USEFUL_SCORE = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,32 +42,24 @@ class Match:
     score: float  # 0..100
 
 
-@dataclass(frozen=True, slots=True)
-class _Phrasing:
-    entry: int
-    tokens: frozenset[str]
-    weight: float
-
-
 class Matcher:
     """Immutable index over one knowledge base; `rank` is pure and deterministic."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, *, min_score: float = MIN_USEFUL_SCORE) -> None:
         self.kb = kb
+        self.min_score = min_score
         self._normalize = kb.normalizer.tokens
         self._ids = list(kb.entries)
         vocab: list[set[str]] = []
-        phrasing_tokens: list[tuple[int, set[str]]] = []
-        for index, entry in enumerate(kb.entries.values()):
-            words: set[str] = set()
-            for phrasing in entry.phrasings:
-                tokens = set(self._normalize(phrasing, correct=False))
-                phrasing_tokens.append((index, tokens))
-                words |= tokens
+        phrasing_tokens: list[list[frozenset[str]]] = []
+        for entry in kb.entries.values():
+            phrasings = [frozenset(self._normalize(p, correct=False)) for p in entry.phrasings]
+            words: set[str] = set().union(*phrasings)
             for keyword in entry.keywords:
                 words.update(self._normalize(keyword, correct=False))
             words.update(self._normalize(entry.title, correct=False))
             vocab.append(words)
+            phrasing_tokens.append(phrasings)
 
         df: dict[str, int] = defaultdict(int)
         for words in vocab:
@@ -71,19 +68,21 @@ class Matcher:
         total = max(len(vocab), 1)
         self.idf = {t: math.log(1.0 + total / n) for t, n in df.items()}
         self.rarest_weight = math.log(1.0 + total)
-
-        self._phrasings = [
-            _Phrasing(entry=i, tokens=frozenset(t), weight=sum(self.idf[w] for w in t))
-            for i, t in phrasing_tokens
+        # Per entry: its phrasings as (tokens, 1 / total weight), for exact scoring of few entries.
+        self._phrasings: list[list[tuple[frozenset[str], float]]] = [
+            [(tokens, 1.0 / sum(self.idf[t] for t in tokens)) for tokens in phrasings if tokens]
+            for phrasings in phrasing_tokens
         ]
-        self._phrasings_by_token: dict[str, list[int]] = defaultdict(list)
-        for pid, phrasing in enumerate(self._phrasings):
-            for token in phrasing.tokens:
-                self._phrasings_by_token[token].append(pid)
+        # The lightest phrasing bounds how much of any phrasing a given overlap can cover.
+        self._lightest = [max((inverse for _, inverse in phrasings), default=0.0) for phrasings in self._phrasings]
+        self._vocab = [frozenset(words) for words in vocab]
         self._entries_by_token: dict[str, list[int]] = defaultdict(list)
         for index, words in enumerate(vocab):
             for token in words:
                 self._entries_by_token[token].append(index)
+        self._max_lightest = {
+            token: max(self._lightest[i] for i in entries) for token, entries in self._entries_by_token.items()
+        }
 
     def unknown_weight(self, question_length: int) -> float:
         share = min(max((question_length - 3) / 6.0, 0.0), 1.0)
@@ -94,33 +93,82 @@ class Matcher:
         return self.rank_tokens(self._normalize(question), limit)
 
     def rank_tokens(self, tokens: list[str], limit: int = 5) -> list[Match]:
+        """Rank by exact score, but score exactly only the entries that can still make the top.
+
+        Entry coverage is cheap (one pass over the posting lists) and bounds the full score from
+        above: no phrasing can match more than the entry's covered weight, so its phrasing share is
+        at most covered / (lightest phrasing's weight). Entries are scored in order of that bound
+        and the loop stops once it falls below the `limit`-th exact score or `min_score`. With
+        10,000 entries, a question sharing only "where" with 2,000 of them scores a few exactly.
+        """
         if not tokens:
             return []
         unknown = self.unknown_weight(len(tokens))
         # An unknown fragment of 1-3 letters ("sa" of a cut-off "salary") says little: half weight.
         weights = {t: self.idf.get(t, unknown if len(t) > 3 else unknown / 2) for t in tokens}
-        query_weight = sum(weights.values())
+        inverse_query = 1.0 / sum(weights.values())
 
-        best_fit: dict[int, float] = defaultdict(float)
-        overlap: dict[int, float] = defaultdict(float)
-        for token, w in weights.items():
-            for pid in self._phrasings_by_token.get(token, ()):
-                overlap[pid] += w
-        for pid, matched in overlap.items():
-            phrasing = self._phrasings[pid]
-            fit = (matched / phrasing.weight) ** PHRASING_COVERAGE_POWER * (
-                matched / query_weight
-            ) ** QUESTION_COVERAGE_POWER
-            best_fit[phrasing.entry] = max(best_fit[phrasing.entry], fit)
+        floor = self.min_score / 100.0
+        lightest = self._lightest
+
+        def bound(covered: float, lightest_inverse: float) -> float:
+            share = covered * inverse_query
+            phrasing_share = min(1.0, covered * lightest_inverse)
+            return (
+                PHRASING_WEIGHT * phrasing_share**PHRASING_COVERAGE_POWER * share**QUESTION_COVERAGE_POWER
+                + (1 - PHRASING_WEIGHT) * share
+            )
+
+        # MaxScore: the most common words, as long as together they cannot lift an entry to the
+        # floor, are not used to find candidates, only to complete the coverage of those found.
+        known = sorted((t for t in weights if t in self._entries_by_token),
+                       key=lambda t: len(self._entries_by_token[t]), reverse=True)
+        optional: list[str] = []
+        covered_optional, lightest_optional = 0.0, 0.0
+        for token in known:
+            covered_next = covered_optional + weights[token]
+            lightest_next = max(lightest_optional, self._max_lightest[token])
+            if bound(covered_next, lightest_next) >= floor:
+                break
+            optional.append(token)
+            covered_optional, lightest_optional = covered_next, lightest_next
 
         coverage: dict[int, float] = defaultdict(float)
-        for token, w in weights.items():
-            for index in self._entries_by_token.get(token, ()):
+        for token in known[len(optional):]:
+            w = weights[token]
+            for index in self._entries_by_token[token]:
                 coverage[index] += w
 
-        scored = []
-        for index, covered in coverage.items():
-            score = PHRASING_WEIGHT * best_fit.get(index, 0.0) + (1 - PHRASING_WEIGHT) * covered / query_weight
-            scored.append((-round(100.0 * score, 3), index))
-        scored.sort()
-        return [Match(self._ids[i], -neg) for neg, i in scored[:limit]]
+        bounds = []
+        for index, essential in coverage.items():
+            covered = essential
+            if optional:
+                vocab = self._vocab[index]
+                covered += sum(weights[t] for t in optional if t in vocab)
+            upper = bound(covered, lightest[index])
+            if upper >= floor:
+                bounds.append((-upper, index, covered * inverse_query))
+        heapq.heapify(bounds)
+
+        best: list[tuple[float, int]] = []  # (-score rounded, index), sorted, at most `limit`
+        while bounds:
+            negative_bound, index, share = heapq.heappop(bounds)
+            if len(best) >= limit and -negative_bound * 100.0 < -best[-1][0] - 1e-6:
+                break
+            score = round(100.0 * self._score(index, share, weights, inverse_query), 3)
+            if score >= self.min_score:
+                bisect.insort(best, (-score, index))
+                del best[limit:]
+        return [Match(self._ids[i], -negative) for negative, i in best]
+
+    def _score(self, index: int, share: float, weights: dict[str, float], inverse_query: float) -> float:
+        fit = 0.0
+        for tokens, inverse_weight in self._phrasings[index]:
+            matched = sum(weights.get(t, 0.0) for t in tokens)
+            if matched:
+                fit = max(
+                    fit,
+                    (matched * inverse_weight) ** PHRASING_COVERAGE_POWER
+                    * (matched * inverse_query) ** QUESTION_COVERAGE_POWER,
+                )
+        return PHRASING_WEIGHT * fit + (1 - PHRASING_WEIGHT) * share

@@ -114,6 +114,7 @@ class Normalizer:
         for word in sorted(self.vocabulary):
             self._by_initial.setdefault(word[0], []).append(word)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+        self._text_tokens: dict[str, list[str]] = {}  # knowledge base texts, normalised once
 
     def _fold(self, word: str) -> str:
         return word if word in self._protected else stem(word)
@@ -157,7 +158,19 @@ class Normalizer:
         return words
 
     def tokens(self, text: str, *, correct: bool = True) -> list[str]:
-        """Canonical matching tokens of `text`, de-duplicated, in first-seen order."""
+        """Canonical matching tokens of `text`, de-duplicated, in first-seen order.
+
+        Knowledge base texts (`correct=False`) are cached: the loader's checks and the matcher
+        normalise the same phrasings, and they never change after load.
+        """
+        if not correct:
+            cached = self._text_tokens.get(text)
+            if cached is None:
+                cached = self._text_tokens[text] = self._tokens(text, correct=False)
+            return list(cached)
+        return self._tokens(text, correct=True)
+
+    def _tokens(self, text: str, *, correct: bool) -> list[str]:
         words = self.surface(text, correct=correct)
         if _MAKE.intersection(words):
             money = bool(_MONEY_CONTEXT.intersection(words))

@@ -1,0 +1,36 @@
+"""The matcher's pruning must never change a ranking, only skip work."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import yaml
+
+from bot.core import Engine
+from bot.core import engine as engine_module
+from bot.core.matcher import MIN_USEFUL_SCORE, Matcher
+
+QUESTIONS = [item["q"] for item in yaml.safe_load((Path(__file__).parents[1] / "questions.yaml").read_text())]
+
+
+def test_pruned_ranking_equals_exhaustive_ranking(engine: Engine) -> None:
+    exhaustive = Matcher(engine.kb, min_score=0.0)
+    pruned = engine.matcher
+    extra = ["coder", "salary", "code salary hospital state", "medical coding certification exam cost steps"]
+    for question in QUESTIONS + extra:
+        want = [m for m in exhaustive.rank(question, limit=5) if m.score >= MIN_USEFUL_SCORE]
+        assert pruned.rank(question, limit=5) == want, question
+
+
+def test_engine_thresholds_sit_above_the_pruning_floor() -> None:
+    """A pruned runner-up must not be able to narrow an answer's margin or hide a suggestion."""
+    assert engine_module.SUGGEST_THRESHOLD >= MIN_USEFUL_SCORE
+    assert engine_module.LONG_QUESTION_THRESHOLD - engine_module.ANSWER_MARGIN >= MIN_USEFUL_SCORE
+
+
+def test_ranking_is_ordered_and_ties_follow_file_order(engine: Engine) -> None:
+    ranked = Matcher(engine.kb, min_score=0.0).rank("salary", limit=10)
+    order = list(engine.kb.entries)
+    for a, b in itertools.pairwise(ranked):
+        assert a.score > b.score or (a.score == b.score and order.index(a.entry_id) < order.index(b.entry_id))
