@@ -6,6 +6,8 @@ import pytest
 
 from bot.core import Engine
 
+pytest_plugins = ["tests.fakediscord.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:

@@ -1,0 +1,99 @@
+"""Plain direct messages: answered by the engine in the DM channel, bots ignored, a per-user limit."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.exts.dm import SLOW_DOWN
+from tests.discord.helpers import components, dm_messages_path, reply_to
+from tests.fakediscord import FakeDiscord, payloads, wait_for_handlers
+
+pytestmark = pytest.mark.usefixtures("medcoder")
+
+
+async def test_a_dm_is_answered_in_the_dm_channel_without_a_prefix(
+    fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot")
+    sent = await fake.send_dm("how much does a CPC make")
+    request = await fake.wait_for_request("POST", dm_messages_path(fake))
+    assert request.status == 200
+    assert request.match.group(0).split("/")[2] == sent["channel_id"]
+    assert "$54,590" in request.json["content"]
+    assert "Question:" not in request.json["content"]  # a DM needs no quote of what was just asked
+    assert not any("CPC make" in record.getMessage() for record in caplog.records)  # DM text is never logged
+
+
+async def test_did_you_mean_in_a_dm_is_answered_in_place(fake: FakeDiscord) -> None:
+    await fake.send_dm("coder training")
+    request = await fake.wait_for_request("POST", dm_messages_path(fake))
+    assert "Did you mean" in request.json["content"]
+    assert [b["custom_id"] for b in components(request.json)][:1] == ["medcoder:ask:where-to-study"]
+
+    message = fake.last_bot_message(fake.dm_channel_for(None))
+    clicked = await reply_to(fake, await fake.click(message, "medcoder:ask:step-education"))
+    assert clicked.json["type"] == payloads.UPDATE_MESSAGE
+    assert clicked.json["data"]["content"].startswith("**Step 1: Education**")
+    assert clicked.json["data"]["components"] == []
+
+
+@pytest.mark.parametrize("author", ["another bot", "itself"])
+async def test_messages_from_bots_and_from_itself_are_ignored(fake: FakeDiscord, author: str) -> None:
+    if author == "itself":
+        # Its own message in alice's DM, without the bot flag, so only the "not itself" check stops it.
+        me = {**fake.bot_user, "bot": False}
+        await fake.dispatch("MESSAGE_CREATE", payloads.dm_message(fake.dm_channel_for(None)["id"], me, "cpc pay"))
+    else:
+        await fake.send_dm("cpc pay", author_bot=True)
+    # A human's message after it: once that is answered, the earlier one has been seen and skipped.
+    bob = fake.add_user("bob")
+    await fake.send_dm("cpc pay", user=bob)
+    await fake.wait_for_request("POST", dm_messages_path(fake, bob))
+    await wait_for_handlers()
+    assert len(fake.find_requests("POST", r"/channels/\d+/messages")) == 1
+
+
+async def test_rate_limit_answers_five_notes_the_sixth_once_then_stays_quiet(fake: FakeDiscord) -> None:
+    for _ in range(7):
+        await fake.send_dm("cpc pay")
+    bob = fake.add_user("bob")
+    await fake.send_dm("cpc pay", user=bob)  # the limit is per member: bob is still answered
+    await fake.wait_for_request("POST", dm_messages_path(fake, bob))
+    await wait_for_handlers()
+
+    sent = [r.json["content"] for r in fake.find_requests("POST", dm_messages_path(fake))]
+    assert len(sent) == 6
+    assert sum("$54,590" in content for content in sent) == 5
+    assert sent.count(SLOW_DOWN) == 1
+    assert all(r.status == 200 for r in fake.requests)
+
+
+async def test_owner_sync_in_dm(fake: FakeDiscord) -> None:
+    owner = fake.application["owner"]
+    mention = f"<@{fake.bot_user['id']}>"
+    await fake.send_dm(f"{mention} sync", user=owner)
+    reply = await fake.wait_for_request("POST", dm_messages_path(fake, owner))
+    assert reply.json["content"] == "Synced 4 commands globally: /ask, /help, /salary, /steps."
+    assert sorted(c["name"] for c in fake.global_commands) == ["ask", "help", "salary", "steps"]
+
+    guild_id = int(fake.guild["id"])
+    await fake.send_dm(f"{mention} sync {guild_id}", user=owner)
+    reply = await fake.wait_for_request("POST", dm_messages_path(fake, owner))
+    assert reply.json["content"] == f"Synced 4 commands to guild {guild_id}: /ask, /help, /salary, /steps."
+    assert len(fake.guild_commands[guild_id]) == 4
+
+    await fake.send_dm(f"{mention} sync nonsense", user=owner)
+    reply = await fake.wait_for_request("POST", dm_messages_path(fake, owner))
+    assert reply.json["content"].startswith("Expected `global` or a guild id")
+
+
+async def test_sync_from_anyone_else_is_ignored(fake: FakeDiscord) -> None:
+    await fake.send_dm(f"<@{fake.bot_user['id']}> sync")  # alice is not the owner
+    await fake.send_dm("cpc pay")
+    answer = await fake.wait_for_request("POST", dm_messages_path(fake))
+    assert "$54,590" in answer.json["content"]
+    await wait_for_handlers()
+    assert fake.find_requests("PUT") == []
+    assert len(fake.find_requests("POST", r"/channels/\d+/messages")) == 1
