@@ -17,10 +17,11 @@ proportional to the entries that share a word with the question.
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+
+import numpy as np
 
 from bot.core.knowledge import KnowledgeBase
 
@@ -75,14 +76,14 @@ class Matcher:
         ]
         # The lightest phrasing bounds how much of any phrasing a given overlap can cover.
         self._lightest = [max((inverse for _, inverse in phrasings), default=0.0) for phrasings in self._phrasings]
-        self._vocab = [frozenset(words) for words in vocab]
         self._entries_by_token: dict[str, list[int]] = defaultdict(list)
         for index, words in enumerate(vocab):
             for token in words:
                 self._entries_by_token[token].append(index)
-        self._max_lightest = {
-            token: max(self._lightest[i] for i in entries) for token, entries in self._entries_by_token.items()
+        self._postings = {
+            token: np.fromiter(entries, dtype=np.intp) for token, entries in self._entries_by_token.items()
         }
+        self._lightest_array = np.array(self._lightest, dtype=np.float64)
 
     def unknown_weight(self, question_length: int) -> float:
         share = min(max((question_length - 3) / 6.0, 0.0), 1.0)
@@ -95,11 +96,12 @@ class Matcher:
     def rank_tokens(self, tokens: list[str], limit: int = 5) -> list[Match]:
         """Rank by exact score, but score exactly only the entries that can still make the top.
 
-        Entry coverage is cheap (one pass over the posting lists) and bounds the full score from
+        Entry coverage is cheap (vectorised over the posting lists) and bounds the full score from
         above: no phrasing can match more than the entry's covered weight, so its phrasing share is
-        at most covered / (lightest phrasing's weight). Entries are scored in order of that bound
-        and the loop stops once it falls below the `limit`-th exact score or `min_score`. With
-        10,000 entries, a question sharing only "where" with 2,000 of them scores a few exactly.
+        at most covered / (lightest phrasing's weight). Entries are scored exactly in order of
+        that bound and the loop stops once it falls below the `limit`-th exact score or
+        `min_score`. With 10,000 entries, a question sharing only "where" with 2,000 of them
+        scores a handful exactly.
         """
         if not tokens:
             return []
@@ -109,53 +111,28 @@ class Matcher:
         inverse_query = 1.0 / sum(weights.values())
 
         floor = self.min_score / 100.0
-        lightest = self._lightest
-
-        def bound(covered: float, lightest_inverse: float) -> float:
-            share = covered * inverse_query
-            phrasing_share = min(1.0, covered * lightest_inverse)
-            return (
-                PHRASING_WEIGHT * phrasing_share**PHRASING_COVERAGE_POWER * share**QUESTION_COVERAGE_POWER
-                + (1 - PHRASING_WEIGHT) * share
-            )
-
-        # MaxScore: the most common words, as long as together they cannot lift an entry to the
-        # floor, are not used to find candidates, only to complete the coverage of those found.
-        known = sorted((t for t in weights if t in self._entries_by_token),
-                       key=lambda t: len(self._entries_by_token[t]), reverse=True)
-        optional: list[str] = []
-        covered_optional, lightest_optional = 0.0, 0.0
-        for token in known:
-            covered_next = covered_optional + weights[token]
-            lightest_next = max(lightest_optional, self._max_lightest[token])
-            if bound(covered_next, lightest_next) >= floor:
-                break
-            optional.append(token)
-            covered_optional, lightest_optional = covered_next, lightest_next
-
-        coverage: dict[int, float] = defaultdict(float)
-        for token in known[len(optional):]:
-            w = weights[token]
-            for index in self._entries_by_token[token]:
-                coverage[index] += w
-
-        bounds = []
-        for index, essential in coverage.items():
-            covered = essential
-            if optional:
-                vocab = self._vocab[index]
-                covered += sum(weights[t] for t in optional if t in vocab)
-            upper = bound(covered, lightest[index])
-            if upper >= floor:
-                bounds.append((-upper, index, covered * inverse_query))
-        heapq.heapify(bounds)
+        # Vectorised over all entries: coverage (sum of the question's words each entry knows)
+        # and from it the score bound; only entries whose bound clears the floor go on.
+        coverage = np.zeros(len(self._ids))
+        for token, w in weights.items():
+            postings = self._postings.get(token)
+            if postings is not None:
+                coverage[postings] += w  # a posting list never repeats an entry
+        share = coverage * inverse_query
+        phrasing_share = np.minimum(1.0, coverage * self._lightest_array)
+        upper = (
+            PHRASING_WEIGHT * phrasing_share**PHRASING_COVERAGE_POWER * share**QUESTION_COVERAGE_POWER
+            + (1 - PHRASING_WEIGHT) * share
+        )
+        candidates = np.flatnonzero(upper >= floor)
+        order = candidates[np.lexsort((candidates, -upper[candidates]))]
+        bounds = zip(upper[order].tolist(), order.tolist(), share[order].tolist(), strict=True)
 
         best: list[tuple[float, int]] = []  # (-score rounded, index), sorted, at most `limit`
-        while bounds:
-            negative_bound, index, share = heapq.heappop(bounds)
-            if len(best) >= limit and -negative_bound * 100.0 < -best[-1][0] - 1e-6:
+        for bound, index, entry_share in bounds:
+            if len(best) >= limit and bound * 100.0 < -best[-1][0] - 1e-6:
                 break
-            score = round(100.0 * self._score(index, share, weights, inverse_query), 3)
+            score = round(100.0 * self._score(index, entry_share, weights, inverse_query), 3)
             if score >= self.min_score:
                 bisect.insort(best, (-score, index))
                 del best[limit:]
