@@ -1,0 +1,142 @@
+"""What the bot needs from storage, independent of the database behind it.
+
+Why an abstract base: SQLite runs the bot today and PostgreSQL comes later (issue 7). Cogs, the
+scheduler and the tests are written against `Store`, so a second backend only has to pass the
+same tests. All times are aware UTC datetimes; user ids are Discord snowflakes (ints).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
+
+from bot.core.store.models import Reminder
+
+MAX_ACTIVE_REMINDERS = 25
+
+
+class StoreError(Exception):
+    """The store can't be used as asked (schema too new, bad migration files, closed store...)."""
+
+
+class LimitError(StoreError):
+    """A member already has as many active reminders as allowed."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"at most {limit} active reminders per member")
+
+
+class Store(ABC):
+    """Checklists, reminders and the few member settings the bot keeps."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    # Member settings
+    @abstractmethod
+    async def get_timezone(self, user_id: int) -> str | None: ...
+
+    @abstractmethod
+    async def set_timezone(self, user_id: int, name: str) -> None: ...
+
+    # Checklist
+    @abstractmethod
+    async def checklist(self, user_id: int) -> dict[str, datetime]:
+        """Step id -> when it was marked done, for done steps only."""
+
+    @abstractmethod
+    async def set_step(self, user_id: int, step_id: str, done: bool) -> bool:
+        """Mark a step done or not done; True if that changed anything."""
+
+    @abstractmethod
+    async def toggle_step(self, user_id: int, step_id: str) -> bool:
+        """Flip a step atomically; returns the new state (True = done)."""
+
+    @abstractmethod
+    async def reset_checklist(self, user_id: int) -> int:
+        """Clear every step; returns how many were done."""
+
+    # Reminders, member side
+    @abstractmethod
+    async def add_reminder(
+        self,
+        user_id: int,
+        note: str,
+        due_at: datetime,
+        *,
+        timezone: str,
+        recurrence: str | None = None,
+        step_id: str | None = None,
+        anchor_at: datetime | None = None,
+        max_active: int = MAX_ACTIVE_REMINDERS,
+    ) -> Reminder:
+        """Raises `LimitError` when the member already has `max_active` active or paused reminders."""
+
+    @abstractmethod
+    async def list_reminders(self, user_id: int) -> list[Reminder]:
+        """Active and paused reminders, soonest first."""
+
+    @abstractmethod
+    async def get_reminder(self, user_id: int, reminder_id: int) -> Reminder | None:
+        """The member's reminder in any status, or None (also when it belongs to someone else)."""
+
+    @abstractmethod
+    async def cancel_reminder(self, user_id: int, reminder_id: int) -> bool: ...
+
+    @abstractmethod
+    async def snooze(
+        self, user_id: int, reminder_id: int, due_at: datetime, *, max_active: int = MAX_ACTIVE_REMINDERS
+    ) -> bool:
+        """Move a reminder to `due_at` and make it active, re-arming a delivered one-off too."""
+
+    @abstractmethod
+    async def pause_member_reminders(self, user_id: int) -> int:
+        """Pause all active reminders (DMs closed) and flag a notice for the member's next command."""
+
+    @abstractmethod
+    async def take_notice(self, user_id: int) -> bool:
+        """True once if a notice is pending (the flag is cleared)."""
+
+    @abstractmethod
+    async def resume_member_reminders(self, user_id: int) -> int: ...
+
+    @abstractmethod
+    async def purge_finished(self, before: datetime) -> int:
+        """Delete done and cancelled reminders finished before `before`; returns how many."""
+
+    # Reminders, dispatcher side
+    @abstractmethod
+    async def next_wakeup(self) -> datetime | None:
+        """When the dispatcher next has work: a due time, a retry time or a lease expiry."""
+
+    @abstractmethod
+    async def claim_due(self, now: datetime, *, lease: timedelta, limit: int) -> list[Reminder]:
+        """Atomically claim up to `limit` due reminders until `now + lease`, with a fresh claim token."""
+
+    @abstractmethod
+    async def finish(self, reminder_id: int, claim_token: str, *, next_due: datetime | None) -> bool:
+        """Delivered: done (next_due None) or moved to `next_due`. False if the claim is stale."""
+
+    @abstractmethod
+    async def release(self, reminder_id: int, claim_token: str, retry_at: datetime) -> bool:
+        """Transient failure: unclaim, count the attempt and try again at `retry_at`."""
+
+    # The member's data
+    @abstractmethod
+    async def export_member(self, user_id: int) -> dict[str, Any]:
+        """Everything stored about the member, JSON-serialisable."""
+
+    @abstractmethod
+    async def delete_member(self, user_id: int) -> int:
+        """Delete everything stored about the member; returns the number of rows deleted."""

@@ -1,0 +1,117 @@
+"""Plain, immutable values the store hands out: reminders, checklist items, a member's export.
+
+Why frozen dataclasses and not rows: callers (cogs, the scheduler) must not be able to change a
+reminder behind the store's back, and the values stay the same whichever database produced them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+ReminderStatus = Literal["active", "paused", "done", "cancelled"]
+LATE_AFTER = timedelta(seconds=60)
+MAX_NOTE_LENGTH = 200
+
+
+def to_timestamp(moment: datetime) -> int:
+    """Whole unix seconds; refuses naive datetimes, which would silently mean local time."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{moment!r} must be timezone-aware")
+    return int(moment.timestamp())
+
+
+def from_timestamp(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """One reminder.
+
+    `due_at` is the occurrence being reminded of; it does not move on retries, so a late delivery
+    can say when it was due. `attempt_at` is when the dispatcher next looks at it: the due time,
+    a retry time, or, while `claim_token` is set, the end of the claim's lease.
+    """
+
+    id: int
+    user_id: int
+    note: str
+    step_id: str | None
+    due_at: datetime
+    recurrence: str | None
+    timezone: str
+    anchor_at: datetime
+    status: ReminderStatus
+    created_at: datetime
+    attempt_at: datetime
+    attempts: int = 0
+    claim_token: str | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def recurring(self) -> bool:
+        return self.recurrence is not None
+
+    def is_late(self, now: datetime, grace: timedelta = LATE_AFTER) -> bool:
+        """Delivered noticeably after it was due (the bot was down, or retries took a while)."""
+        return now - self.due_at > grace
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, datetime):
+                data[key] = value.isoformat()
+        return data
+
+
+class StepLike(Protocol):
+    """What a checklist needs from a knowledge-base step entry."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def tasks(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """A step of the member's checklist: the knowledge base's step with its done state."""
+
+    step_id: str
+    title: str
+    tasks: tuple[str, ...]
+    done_at: datetime | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+def build_checklist(steps: Iterable[StepLike], done: Mapping[str, datetime]) -> list[ChecklistItem]:
+    """The steps in order with the member's state; stored ids that no longer exist are left out."""
+    return [ChecklistItem(s.id, s.title, tuple(s.tasks), done.get(s.id)) for s in steps]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberExport:
+    """Everything stored about one member (what `/mydata export` hands them)."""
+
+    user_id: int
+    timezone: str | None
+    notice_pending: bool
+    checklist: dict[str, datetime] = field(default_factory=dict)
+    reminders: list[Reminder] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "timezone": self.timezone,
+            "notice_pending": self.notice_pending,
+            "checklist": [{"step_id": k, "done_at": v.isoformat()} for k, v in sorted(self.checklist.items())],
+            "reminders": [r.to_json() for r in self.reminders],
+        }

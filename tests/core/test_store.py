@@ -1,0 +1,306 @@
+"""The SQLite store on real files: checklists, reminders, claims and the member's own data."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.core.clock import FakeClock
+from bot.core.knowledge import load_knowledge
+from bot.core.store import LimitError, SQLiteStore, StoreError, build_checklist
+
+LEASE = timedelta(minutes=5)
+ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[SQLiteStore]:
+    async with await SQLiteStore.open(tmp_path / "medcoder.db", clock=clock) as opened:
+        yield opened
+
+
+async def test_pragmas(tmp_path: Path, clock: FakeClock) -> None:
+    store = await SQLiteStore.open(tmp_path / "p.db", clock=clock)
+    await store.close()
+    with sqlite3.connect(tmp_path / "p.db") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store = await SQLiteStore.open(tmp_path / "p.db", clock=clock)
+    db = store._db
+    assert (await db.execute_fetchall("PRAGMA foreign_keys"))[0][0] == 1
+    assert (await db.execute_fetchall("PRAGMA busy_timeout"))[0][0] == 5000
+    assert (await db.execute_fetchall("PRAGMA synchronous"))[0][0] == 1  # NORMAL
+    await store.close()
+    await store.close()  # idempotent
+    with pytest.raises(StoreError, match="closed"):
+        await store.checklist(ALICE)
+
+
+async def test_timezone(store: SQLiteStore) -> None:
+    assert await store.get_timezone(ALICE) is None
+    await store.set_timezone(ALICE, "Europe/Paris")
+    await store.set_timezone(ALICE, "America/Chicago")
+    assert await store.get_timezone(ALICE) == "America/Chicago"
+    assert await store.get_timezone(BOB) is None
+
+
+async def test_checklist_set_toggle_reset(store: SQLiteStore, clock: FakeClock) -> None:
+    assert await store.checklist(ALICE) == {}
+    assert await store.set_step(ALICE, "step-education", True) is True
+    done_at = clock.now()
+    clock.advance(60)
+    assert await store.set_step(ALICE, "step-education", True) is False  # already done, keeps its time
+    assert await store.checklist(ALICE) == {"step-education": done_at}
+    assert await store.toggle_step(ALICE, "step-certification") is True
+    assert await store.toggle_step(ALICE, "step-education") is False
+    assert set(await store.checklist(ALICE)) == {"step-certification"}
+    assert await store.set_step(ALICE, "step-education", False) is False
+    assert await store.set_step(ALICE, "step-certification", False) is True
+    for step in ("step-education", "step-experience"):
+        await store.set_step(ALICE, step, True)
+    await store.set_step(BOB, "step-networking", True)
+    assert await store.reset_checklist(ALICE) == 2
+    assert await store.checklist(ALICE) == {}
+    assert set(await store.checklist(BOB)) == {"step-networking"}
+
+
+async def test_build_checklist_follows_the_knowledge_base(store: SQLiteStore) -> None:
+    steps = load_knowledge().steps()
+    await store.set_step(ALICE, "step-certification", True)
+    await store.set_step(ALICE, "step-retired-long-ago", True)
+    items = build_checklist(steps, await store.checklist(ALICE))
+    assert [i.step_id for i in items] == [s.id for s in steps]
+    assert [i.done for i in items] == [False, True, False, False, False]
+    assert all(i.tasks for i in items)
+
+
+async def test_200_members_toggling_at_once_lose_no_update(store: SQLiteStore) -> None:
+    members = range(1, 201)
+    results = await asyncio.gather(*(store.toggle_step(m, "step-education") for m in members))
+    assert all(results)
+    results = await asyncio.gather(
+        *(store.toggle_step(m, step) for m in members for step in ("step-education", "step-networking"))
+    )
+    assert results == [False, True] * 200
+    for m in members:
+        assert set(await store.checklist(m)) == {"step-networking"}
+
+
+async def test_concurrent_toggles_of_one_member_are_serialised(store: SQLiteStore) -> None:
+    results = await asyncio.gather(*(store.toggle_step(ALICE, "step-experience") for _ in range(201)))
+    assert results == [True, False] * 100 + [True]  # each toggle saw the one before it
+    assert set(await store.checklist(ALICE)) == {"step-experience"}
+
+
+async def test_reminder_limit(store: SQLiteStore, clock: FakeClock) -> None:
+    for i in range(25):
+        await store.add_reminder(ALICE, f"note {i}", clock.now() + timedelta(hours=i + 1), timezone="UTC")
+    with pytest.raises(LimitError) as caught:
+        await store.add_reminder(ALICE, "one too many", clock.now() + timedelta(days=2), timezone="UTC")
+    assert caught.value.limit == 25
+    assert len(await store.list_reminders(ALICE)) == 25
+    await store.add_reminder(BOB, "bob is not affected", clock.now() + timedelta(hours=1), timezone="UTC")
+    # Paused ones count, cancelled ones don't.
+    await store.pause_member_reminders(ALICE)
+    with pytest.raises(LimitError):
+        await store.add_reminder(ALICE, "still too many", clock.now() + timedelta(days=2), timezone="UTC")
+    first = (await store.list_reminders(ALICE))[0]
+    assert await store.cancel_reminder(ALICE, first.id)
+    await store.add_reminder(ALICE, "room again", clock.now() + timedelta(days=2), timezone="UTC")
+    with pytest.raises(LimitError):
+        await store.add_reminder(ALICE, "x", clock.now() + timedelta(days=2), timezone="UTC", max_active=3)
+
+
+async def test_note_and_naive_times_are_refused(store: SQLiteStore, clock: FakeClock) -> None:
+    with pytest.raises(ValueError, match="200"):
+        await store.add_reminder(ALICE, "x" * 201, clock.now(), timezone="UTC")
+    with pytest.raises(ValueError, match="aware"):
+        await store.add_reminder(ALICE, "naive", clock.now().replace(tzinfo=None), timezone="UTC")
+    assert await store.list_reminders(ALICE) == []
+
+
+async def test_add_list_get_cancel(store: SQLiteStore, clock: FakeClock) -> None:
+    now = clock.now()
+    late = await store.add_reminder(ALICE, "later", now + timedelta(hours=3), timezone="Europe/Paris")
+    soon = await store.add_reminder(
+        ALICE, "sooner", now + timedelta(hours=1), timezone="Europe/Paris", step_id="step-certification"
+    )
+    weekly = await store.add_reminder(
+        ALICE, "weekly", now + timedelta(hours=2), timezone="Europe/Paris", recurrence="weekly:0:19:00"
+    )
+    assert soon.step_id == "step-certification" and soon.status == "active" and soon.created_at == now
+    assert weekly.recurring and weekly.anchor_at == weekly.due_at and not soon.recurring
+    assert [r.id for r in await store.list_reminders(ALICE)] == [soon.id, weekly.id, late.id]
+    assert await store.get_reminder(ALICE, soon.id) == soon
+    assert await store.get_reminder(BOB, soon.id) is None  # someone else's
+    assert await store.cancel_reminder(BOB, soon.id) is False
+    assert await store.cancel_reminder(ALICE, soon.id) is True
+    assert await store.cancel_reminder(ALICE, soon.id) is False
+    cancelled = await store.get_reminder(ALICE, soon.id)
+    assert cancelled is not None and cancelled.status == "cancelled" and cancelled.finished_at == now
+    assert [r.id for r in await store.list_reminders(ALICE)] == [weekly.id, late.id]
+    assert await store.snooze(ALICE, soon.id, now + timedelta(hours=9)) is False  # cancelled stays cancelled
+
+
+async def test_snooze_moves_and_rearms(store: SQLiteStore, clock: FakeClock) -> None:
+    now = clock.now()
+    first = await store.add_reminder(ALICE, "first", now + timedelta(hours=1), timezone="UTC")
+    second = await store.add_reminder(ALICE, "second", now + timedelta(hours=2), timezone="UTC")
+    assert await store.snooze(ALICE, first.id, now + timedelta(hours=3))
+    assert [r.id for r in await store.list_reminders(ALICE)] == [second.id, first.id]
+    assert await store.snooze(BOB, first.id, now) is False
+    # Delivered one-off: snoozing it from the DM re-arms it.
+    clock.advance(timedelta(hours=2))
+    [claimed] = await store.claim_due(clock.now(), lease=LEASE, limit=10)
+    assert claimed.id == second.id
+    assert await store.finish(second.id, claimed.claim_token or "", next_due=None)
+    assert (await store.get_reminder(ALICE, second.id)).status == "done"  # type: ignore[union-attr]
+    assert await store.snooze(ALICE, second.id, clock.now() + timedelta(minutes=10))
+    rearmed = await store.get_reminder(ALICE, second.id)
+    assert rearmed is not None and rearmed.status == "active" and rearmed.finished_at is None
+    assert rearmed.due_at == rearmed.attempt_at == clock.now() + timedelta(minutes=10)
+
+
+async def test_snooze_of_done_reminder_respects_limit(store: SQLiteStore, clock: FakeClock) -> None:
+    done = await store.add_reminder(ALICE, "done", clock.now(), timezone="UTC")
+    [claimed] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
+    await store.finish(done.id, claimed.claim_token or "", next_due=None)
+    for i in range(3):
+        await store.add_reminder(ALICE, f"n{i}", clock.now() + timedelta(hours=1), timezone="UTC")
+    with pytest.raises(LimitError):
+        await store.snooze(ALICE, done.id, clock.now() + timedelta(hours=1), max_active=3)
+    assert await store.snooze(ALICE, done.id, clock.now() + timedelta(hours=1), max_active=4)
+
+
+async def test_claim_lease_finish(store: SQLiteStore, clock: FakeClock) -> None:
+    now = clock.now()
+    due = [await store.add_reminder(ALICE, f"due {i}", now - timedelta(minutes=i), timezone="UTC") for i in range(3)]
+    future = await store.add_reminder(ALICE, "future", now + timedelta(hours=1), timezone="UTC")
+    assert await store.next_wakeup() == now - timedelta(minutes=2)
+    claimed = await store.claim_due(now, lease=LEASE, limit=2)
+    assert [r.id for r in claimed] == [due[2].id, due[1].id]  # oldest first
+    assert len({r.claim_token for r in claimed}) == 1 and claimed[0].claim_token
+    assert all(r.attempt_at == now + LEASE for r in claimed)
+    [rest] = await store.claim_due(now, lease=LEASE, limit=10)
+    assert rest.id == due[0].id and rest.claim_token != claimed[0].claim_token
+    assert await store.claim_due(now, lease=LEASE, limit=10) == []  # all held
+    assert await store.next_wakeup() == now + LEASE  # the leases run out before `future` is due
+    assert await store.finish(rest.id, rest.claim_token or "", next_due=None)
+    assert await store.finish(rest.id, rest.claim_token or "", next_due=None) is False  # only once
+    assert await store.get_reminder(ALICE, future.id) == future
+
+
+async def test_stale_claim_does_nothing(store: SQLiteStore, clock: FakeClock) -> None:
+    reminder = await store.add_reminder(ALICE, "r", clock.now(), timezone="UTC")
+    [first] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
+    clock.advance(LEASE + timedelta(seconds=1))  # the first dispatcher died or hung
+    [second] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
+    assert second.id == reminder.id and second.claim_token != first.claim_token
+    assert await store.finish(reminder.id, first.claim_token or "", next_due=None) is False
+    assert await store.release(reminder.id, first.claim_token or "", clock.now()) is False
+    assert (await store.get_reminder(ALICE, reminder.id)).status == "active"  # type: ignore[union-attr]
+    assert await store.finish(reminder.id, second.claim_token or "", next_due=None)
+
+
+async def test_recurring_finish_moves_due_time(store: SQLiteStore, clock: FakeClock) -> None:
+    reminder = await store.add_reminder(ALICE, "daily", clock.now(), timezone="UTC", recurrence="daily:12:00")
+    [claimed] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
+    next_due = reminder.due_at + timedelta(days=1)
+    assert await store.finish(reminder.id, claimed.claim_token or "", next_due=next_due)
+    moved = await store.get_reminder(ALICE, reminder.id)
+    assert moved is not None and moved.status == "active" and moved.claim_token is None
+    assert moved.due_at == moved.attempt_at == next_due and moved.anchor_at == reminder.anchor_at
+    assert await store.next_wakeup() == next_due
+
+
+async def test_release_retries_later_and_keeps_due_time(store: SQLiteStore, clock: FakeClock) -> None:
+    reminder = await store.add_reminder(ALICE, "r", clock.now(), timezone="UTC")
+    [claimed] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
+    retry_at = clock.now() + timedelta(seconds=30)
+    assert await store.release(reminder.id, claimed.claim_token or "", retry_at)
+    assert await store.claim_due(clock.now(), lease=LEASE, limit=1) == []
+    assert await store.next_wakeup() == retry_at
+    clock.advance(30)
+    [again] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
+    assert again.attempts == 1 and again.due_at == reminder.due_at
+
+
+async def test_cancel_or_pause_beats_an_inflight_claim(store: SQLiteStore, clock: FakeClock) -> None:
+    one = await store.add_reminder(ALICE, "one", clock.now(), timezone="UTC")
+    [claimed] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
+    assert await store.cancel_reminder(ALICE, one.id)
+    assert await store.finish(one.id, claimed.claim_token or "", next_due=None) is False
+    assert (await store.get_reminder(ALICE, one.id)).status == "cancelled"  # type: ignore[union-attr]
+
+
+async def test_pause_notice_resume(store: SQLiteStore, clock: FakeClock) -> None:
+    now = clock.now()
+    a = await store.add_reminder(ALICE, "a", now, timezone="UTC")
+    b = await store.add_reminder(ALICE, "b", now + timedelta(hours=1), timezone="UTC")
+    bob = await store.add_reminder(BOB, "bob", now, timezone="UTC")
+    assert await store.take_notice(ALICE) is False
+    claimed = await store.claim_due(now, lease=LEASE, limit=10)
+    [mine] = [r for r in claimed if r.id == a.id]
+    assert await store.pause_member_reminders(ALICE) == 2
+    assert await store.finish(a.id, mine.claim_token or "", next_due=None) is False  # stays paused
+    assert {r.status for r in await store.list_reminders(ALICE)} == {"paused"}
+    assert await store.next_wakeup() == now + LEASE  # only Bob's claim is left
+    assert await store.take_notice(ALICE) is True
+    assert await store.take_notice(ALICE) is False
+    assert await store.take_notice(BOB) is False
+    clock.advance(timedelta(days=1))
+    assert await store.resume_member_reminders(ALICE) == 2
+    assert await store.resume_member_reminders(ALICE) == 0
+    [a_again, bob_again, b_again] = await store.claim_due(clock.now(), lease=LEASE, limit=10)
+    assert (a_again.id, bob_again.id, b_again.id) == (a.id, bob.id, b.id)  # by due time, then id
+    assert a_again.is_late(clock.now()) and a_again.due_at == now
+
+
+async def test_purge_finished(store: SQLiteStore, clock: FakeClock) -> None:
+    done = await store.add_reminder(ALICE, "done", clock.now(), timezone="UTC")
+    keep = await store.add_reminder(ALICE, "keep", clock.now() + timedelta(days=90), timezone="UTC")
+    [claimed] = await store.claim_due(clock.now(), lease=LEASE, limit=5)
+    await store.finish(done.id, claimed.claim_token or "", next_due=None)
+    assert await store.purge_finished(clock.now()) == 0
+    clock.advance(timedelta(days=30))
+    assert await store.purge_finished(clock.now() - timedelta(days=7)) == 1
+    assert await store.get_reminder(ALICE, done.id) is None
+    assert await store.get_reminder(ALICE, keep.id) is not None
+
+
+async def test_export_and_delete(store: SQLiteStore, clock: FakeClock, tmp_path: Path) -> None:
+    for user in (ALICE, BOB):
+        await store.set_timezone(user, "Europe/Paris")
+        await store.set_step(user, "step-education", True)
+        await store.add_reminder(user, f"note for {user}", clock.now() + timedelta(hours=1), timezone="Europe/Paris")
+    await store.add_reminder(ALICE, "weekly", clock.now(), timezone="Europe/Paris", recurrence="weekly:0:19:00")
+    await store.pause_member_reminders(ALICE)
+
+    export = await store.export_member(ALICE)
+    assert json.loads(json.dumps(export)) == export
+    assert export["user_id"] == ALICE and export["timezone"] == "Europe/Paris" and export["notice_pending"] is True
+    assert export["checklist"] == [{"step_id": "step-education", "done_at": clock.now().isoformat()}]
+    assert [r["note"] for r in export["reminders"]] == [f"note for {ALICE}", "weekly"]
+    assert {r["user_id"] for r in export["reminders"]} == {ALICE}
+    assert await store.export_member(999) == {
+        "user_id": 999, "timezone": None, "notice_pending": False, "checklist": [], "reminders": [],
+    }  # fmt: skip
+
+    bob_before = await store.export_member(BOB)
+    assert await store.delete_member(ALICE) == 1 + 2 + 1  # checklist, reminders, member
+    assert await store.delete_member(ALICE) == 0
+    assert await store.export_member(ALICE) == await store.export_member(999) | {"user_id": ALICE}
+    assert await store.export_member(BOB) == bob_before
+    with sqlite3.connect(tmp_path / "medcoder.db") as raw:
+        for table in ("members", "checklist", "reminders"):
+            assert raw.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (ALICE,)).fetchone()[0] == 0
