@@ -12,6 +12,8 @@ import discord
 from discord.ext import commands
 
 from bot.core import Engine
+from bot.core.clock import Clock, SystemClock
+from bot.core.store import SQLiteStore, Store
 from bot.exts import EXTENSIONS
 from bot.settings import Settings
 from bot.utils.answers import SuggestionButton
@@ -36,7 +38,9 @@ def bot_intents() -> discord.Intents:
 class MedcoderBot(commands.Bot):
     """The bot: holds the settings and the one engine every extension answers from."""
 
-    def __init__(self, *, settings: Settings, engine: Engine) -> None:
+    store: Store  # opened in setup_hook; extensions use it from their cog_load on
+
+    def __init__(self, *, settings: Settings, engine: Engine, clock: Clock | None = None) -> None:
         # The bot has no voice features; discord.py's "voice will NOT be supported" warnings at
         # start-up would only send operators looking for a problem that does not exist.
         discord.VoiceClient.warn_nacl = False
@@ -54,16 +58,29 @@ class MedcoderBot(commands.Bot):
         )
         self.settings = settings
         self.engine = engine
+        self.clock: Clock = clock or SystemClock()
+        self._store: Store | None = None
 
     async def setup_hook(self) -> None:
         """Async start-up, once per process (unlike `on_ready`, which fires on every reconnect)."""
         self.tree.error(on_app_command_error)
-        # The SQLite store (`self.settings.db`) is opened here, before the extensions that use it
-        # load, once the storage work lands; until then the bot keeps no state.
+        # The store opens (and migrates) before any extension loads, so every cog can rely on it;
+        # a database newer than the code stops start-up here with a clear StoreError.
+        self._store = await SQLiteStore.open(self.settings.db, clock=self.clock)
+        self.store = self._store
         self.add_dynamic_items(SuggestionButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         log.info("Loaded %d extensions: %s", len(EXTENSIONS), ", ".join(EXTENSIONS))
+
+    async def close(self) -> None:
+        """Stop Discord first (extensions unload, schedulers stop), then close the database."""
+        try:
+            await super().close()
+        finally:
+            if self._store is not None:
+                store, self._store = self._store, None
+                await store.close()
 
     async def on_command_error(self, ctx: commands.Context, error: commands.CommandError, /) -> None:
         await on_prefix_command_error(ctx, error)
@@ -74,9 +91,15 @@ class MedcoderBot(commands.Bot):
         )
 
 
-def create_bot(settings: Settings | None = None, engine: Engine | None = None) -> MedcoderBot:
-    """A fully configured bot, not yet connected; settings from the environment unless given."""
+def create_bot(
+    settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None
+) -> MedcoderBot:
+    """A fully configured bot, not yet connected; settings from the environment unless given.
+
+    `clock` is for tests and benchmarks that move time (reminders); the default is the wall clock.
+    """
     return MedcoderBot(
         settings=settings if settings is not None else Settings(),
         engine=engine if engine is not None else Engine.load(),
+        clock=clock,
     )
