@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from bot.app import MedcoderBot, create_bot
+from bot.core.knowledge import KnowledgeError
+from bot.core.store import StoreError
 from bot.settings import Settings
 from bot.utils.sync import SyncResult, sync_tree
 
@@ -62,11 +64,16 @@ def run_bot() -> int:
     if settings.discord_token is None:
         return _fail(NO_TOKEN, EXIT_CONFIG)
     _configure_logging(settings)
-    bot = create_bot(settings)  # a bad knowledge base fails here, before any network call
+    try:
+        bot = create_bot(settings)  # a bad knowledge base fails here, before any network call
+    except KnowledgeError as error:
+        return _fail(str(error), EXIT_FAILURE)
     try:
         bot.run(settings.discord_token.get_secret_value(), log_handler=None)
     except discord.LoginFailure:
         return _fail(BAD_TOKEN, EXIT_FAILURE)
+    except StoreError as error:  # from setup_hook: e.g. a database newer than this code
+        return _fail(f"cannot open the database {settings.db}: {error}", EXIT_FAILURE)
     except (aiohttp.ClientError, OSError) as error:
         return _fail(f"could not reach Discord: {error}", EXIT_FAILURE)
     return EXIT_OK
