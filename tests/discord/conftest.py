@@ -16,7 +16,7 @@ import pytest_asyncio
 
 from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
-from bot.settings import Settings
+from tests.discord.helpers import make_settings
 from tests.fakediscord import FakeDiscord
 
 
@@ -32,10 +32,6 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 async def fake(fake_discord: FakeDiscord) -> AsyncIterator[FakeDiscord]:
     yield fake_discord
     assert fake_discord.unhandled_requests == [], "the bot called routes the fake does not implement"
-
-
-def make_settings(fake: FakeDiscord, tmp_path: Any, **overrides: Any) -> Settings:
-    return Settings(_env_file=None, discord_token=fake.token, db=tmp_path / "t.db", **overrides)
 
 
 @pytest_asyncio.fixture

@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.settings import Settings
 from tests.fakediscord import FakeDiscord, RecordedRequest, payloads
 
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
 WEBHOOK = r"/webhooks/\d+/[^/]+(?:/messages/[^/]+)?"
 CHANNEL_MESSAGES = r"/channels/\d+/messages(?:/\d+)?"
 REF = re.compile(r"Something went wrong \(ref (?P<ref>[0-9A-F]{6})\)")
+
+
+def make_settings(fake: FakeDiscord, tmp_path: Any, **overrides: Any) -> Settings:
+    """Settings for a bot against `fake`, ignoring any `.env`, with a throwaway database."""
+    return Settings(_env_file=None, discord_token=fake.token, db=tmp_path / "t.db", **overrides)
 
 
 def dm_messages_path(fake: FakeDiscord, user: Any = None) -> str:

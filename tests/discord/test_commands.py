@@ -200,3 +200,44 @@ async def test_commands_answer_in_the_bots_dm(fake: FakeDiscord) -> None:
     assert "$54,590" in reply.json["data"]["content"]
     original = fake.get_message(fake.interactions[int(interaction["id"])].original_id)
     assert original["channel_id"] == fake.dm_channel_for(None)["id"]
+
+
+# --- user installs: a group DM, and a server the bot is not in ------------------------------
+
+
+def user_install_payload(fake: FakeDiscord, name: str, options: dict[str, object], *, group_dm: bool) -> dict:
+    """A command from the app installed to alice's account, where the bot itself is no member."""
+    if group_dm:
+        channel = {"id": str(payloads.next_id()), "type": 3, "recipients": [fake.user], "owner_id": fake.user["id"]}
+        guild_id = None
+    else:
+        guild_id = payloads.next_id()
+        channel = payloads.text_channel(guild_id, "elsewhere")
+    fake.channels[int(channel["id"])] = channel
+    payload = payloads.slash_command_interaction(
+        name, application_id=fake.application_id, user_data=fake.user, channel=channel, guild_id=guild_id,
+        options=options,
+    )
+    payload["context"] = 2 if group_dm else 0
+    payload["authorizing_integration_owners"] = {"1": fake.user["id"]}
+    return payload
+
+
+@pytest.mark.parametrize("group_dm", [True, False], ids=["group DM", "foreign server"])
+async def test_user_installed_commands_and_their_components_work_anywhere(fake: FakeDiscord, group_dm: bool) -> None:
+    asked = user_install_payload(fake, "ask", {"question": "coder training"}, group_dm=group_dm)
+    await fake.dispatch("INTERACTION_CREATE", asked)
+    reply = await reply_to(fake, asked)
+    assert not is_ephemeral(reply.json["data"]) and "Did you mean" in reply.json["data"]["content"]
+    message = fake.last_bot_message()
+    bob = fake.add_user("bob")
+    other = await reply_to(fake, await fake.click(message, "medcoder:ask:step-education", user=bob))
+    assert other.json["type"] == payloads.CHANNEL_MESSAGE and is_ephemeral(other.json["data"])
+    mine = await reply_to(fake, await fake.click(message, "medcoder:ask:step-education"))
+    assert mine.json["type"] == payloads.UPDATE_MESSAGE
+
+    steps = user_install_payload(fake, "steps", {}, group_dm=group_dm)
+    await fake.dispatch("INTERACTION_CREATE", steps)
+    await reply_to(fake, steps)
+    chosen = await reply_to(fake, await fake.select(fake.last_bot_message(), "medcoder:steps", ["step-networking"]))
+    assert chosen.json["type"] == payloads.UPDATE_MESSAGE

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.app import create_bot
+from bot.core import Engine
 from bot.exts.dm import SLOW_DOWN
-from tests.discord.helpers import components, dm_messages_path, reply_to
+from tests.discord.helpers import components, dm_messages_path, make_settings, reply_to
 from tests.fakediscord import FakeDiscord, payloads, wait_for_handlers
 
-pytestmark = pytest.mark.usefixtures("medcoder")
 
-
+@pytest.mark.usefixtures("medcoder")
 async def test_a_dm_is_answered_in_the_dm_channel_without_a_prefix(
     fake: FakeDiscord, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -26,6 +30,7 @@ async def test_a_dm_is_answered_in_the_dm_channel_without_a_prefix(
     assert not any("CPC make" in record.getMessage() for record in caplog.records)  # DM text is never logged
 
 
+@pytest.mark.usefixtures("medcoder")
 async def test_did_you_mean_in_a_dm_is_answered_in_place(fake: FakeDiscord) -> None:
     await fake.send_dm("coder training")
     request = await fake.wait_for_request("POST", dm_messages_path(fake))
@@ -39,6 +44,7 @@ async def test_did_you_mean_in_a_dm_is_answered_in_place(fake: FakeDiscord) -> N
     assert clicked.json["data"]["components"] == []
 
 
+@pytest.mark.usefixtures("medcoder")
 @pytest.mark.parametrize("author", ["another bot", "itself"])
 async def test_messages_from_bots_and_from_itself_are_ignored(fake: FakeDiscord, author: str) -> None:
     if author == "itself":
@@ -55,6 +61,7 @@ async def test_messages_from_bots_and_from_itself_are_ignored(fake: FakeDiscord,
     assert len(fake.find_requests("POST", r"/channels/\d+/messages")) == 1
 
 
+@pytest.mark.usefixtures("medcoder")
 async def test_rate_limit_answers_five_notes_the_sixth_once_then_stays_quiet(fake: FakeDiscord) -> None:
     for _ in range(7):
         await fake.send_dm("cpc pay")
@@ -70,6 +77,7 @@ async def test_rate_limit_answers_five_notes_the_sixth_once_then_stays_quiet(fak
     assert all(r.status == 200 for r in fake.requests)
 
 
+@pytest.mark.usefixtures("medcoder")
 async def test_owner_sync_in_dm(fake: FakeDiscord) -> None:
     owner = fake.application["owner"]
     mention = f"<@{fake.bot_user['id']}>"
@@ -89,6 +97,7 @@ async def test_owner_sync_in_dm(fake: FakeDiscord) -> None:
     assert reply.json["content"].startswith("Expected `global` or a guild id")
 
 
+@pytest.mark.usefixtures("medcoder")
 async def test_sync_from_anyone_else_is_ignored(fake: FakeDiscord) -> None:
     await fake.send_dm(f"<@{fake.bot_user['id']}> sync")  # alice is not the owner
     await fake.send_dm("cpc pay")
@@ -97,3 +106,14 @@ async def test_sync_from_anyone_else_is_ignored(fake: FakeDiscord) -> None:
     await wait_for_handlers()
     assert fake.find_requests("PUT") == []
     assert len(fake.find_requests("POST", r"/channels/\d+/messages")) == 1
+
+
+async def test_owners_from_settings_may_sync_and_a_refused_sync_is_reported(
+    fake: FakeDiscord, run_bot: Callable[..., Any], engine: Engine, tmp_path: Path
+) -> None:
+    alice = int(fake.user["id"])
+    await run_bot(create_bot(make_settings(fake, tmp_path, owner_ids={alice}), engine), guild_ready_timeout=0.1)
+    fake.fail_next("PUT", r"/applications/\d+/commands", 400)
+    await fake.send_dm(f"<@{fake.bot_user['id']}> sync global")
+    reply = await fake.wait_for_request("POST", dm_messages_path(fake))
+    assert reply.json["content"] == "Sync failed (400): Invalid Form Body"

@@ -16,8 +16,7 @@ import pytest
 from bot.app import create_bot
 from bot.core import Engine
 from bot.runner import BAD_TOKEN, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, NO_TOKEN, run_bot, sync_commands
-from tests.discord.conftest import make_settings
-from tests.discord.helpers import reply_to
+from tests.discord.helpers import make_settings, reply_to
 from tests.fakediscord import FakeDiscord, running_bot
 
 GUILDS = 1 << 0
@@ -161,3 +160,37 @@ def test_sync_entry_point_registers_commands_and_rejects_a_bad_token(
     assert sorted(c["name"] for c in fake.global_commands) == ["ask", "help", "salary", "steps"]
     assert sorted(c["name"] for c in fake.guild_commands[guild_id]) == ["ask", "help", "salary", "steps"]
     assert fake.connections == []  # sync logs in over REST only, never opens the gateway
+
+
+def test_run_with_discord_unreachable_exits_1_with_one_line(
+    entry_point_env: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with fake_in_a_thread() as fake:
+        closed_port_base = fake.api_base
+    # The fake has stopped: its port now refuses connections.
+    entry_point_env.setenv("DISCORD_TOKEN", fake.token)
+    entry_point_env.setenv("MEDCODER_LOG_LEVEL", "WARNING")
+    entry_point_env.setattr(discord.http.Route, "BASE", closed_port_base)
+    assert run_bot() == EXIT_FAILURE
+    out, err = capfd.readouterr()
+    (line,) = err.splitlines()
+    assert line.startswith("medcoder-bot: could not reach Discord:")
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("MEDCODER_DEV_GUILD", "not-a-number", "medcoder-bot: invalid settings: MEDCODER_DEV_GUILD: "),
+        ("MEDCODER_LOG_LEVEL", "LOUD", "medcoder-bot: invalid settings: MEDCODER_LOG_LEVEL: "),
+    ],
+)
+def test_run_with_invalid_settings_exits_2_with_one_line(
+    entry_point_env: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], variable: str, value: str, expected: str
+) -> None:
+    entry_point_env.setenv("DISCORD_TOKEN", "any")
+    entry_point_env.setenv(variable, value)
+    assert run_bot() == EXIT_CONFIG
+    _, err = capfd.readouterr()
+    (line,) = err.splitlines()
+    assert line.startswith(expected), line
