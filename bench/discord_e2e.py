@@ -9,12 +9,13 @@ loopback), not by timing `Engine.ask` alone (`bench/match.py` does that).
 
 Throughput: one FakeDiscord, two bots run one after the other on it (the minimal one and the real
 one from `bot.app.create_bot`), the same questions, the same number of `/ask` interactions with the
-same bounded concurrency, in an A-B-B-A order so drift in the machine's speed hits both alike (after
-a warm-up on each bot, which is not timed). A
-rate is interactions divided by the time from the first dispatch to the last interaction callback
-the fake received. The fake runs on the same event loop as the bot, so its own cost is in both
-rates; the "extra per /ask" figure (the difference of the per-interaction times) is what the real
-bot adds.
+same bounded concurrency, in an A-B-B-A order so drift in the machine's speed hits both alike, each
+run after an untimed warm-up (the first few hundred interactions of a fresh bot are slower). A rate
+is interactions divided by the time from the first dispatch to the last interaction callback the
+fake received. The fake runs on the same event loop as the bot, so its own cost is in both rates;
+the "extra per /ask" figure (the difference of the per-interaction times) is what the real bot
+adds. The same ratio in CPU time is printed too: on a busy machine the wall-clock ratio swings by
++-0.1 between runs, the CPU-time one by about 0.02.
 
 Start-up: a fresh `python` per measurement (`--child`), so imports are cold as in production. The
 parent times spawn to the child's "ready" line; the child reports its breakdown and resident
@@ -25,7 +26,7 @@ be subtracted; there is no network latency on loopback, which a real start-up al
 It prints figures and each target beside them; it never asserts (tests check behaviour,
 benchmarks report).
 
-    python bench/discord_e2e.py            # full run (about 30 s on 2 cores)
+    python bench/discord_e2e.py            # full run (about 30-40 s on 2 cores)
     python bench/discord_e2e.py --quick    # fewer interactions, one start-up sample each (under 10 s)
     python bench/discord_e2e.py --interactions 5000 --concurrency 64
 """
@@ -478,9 +479,9 @@ def report_startup(samples: dict[str, list[dict[str, Any]]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer interactions, one start-up sample each")
-    parser.add_argument("--interactions", type=int, help="/ask interactions per timed run (default 2000, quick 500)")
+    parser.add_argument("--interactions", type=int, help="/ask interactions per timed run (default 2000, quick 400)")
     parser.add_argument("--concurrency", type=int, default=16, help="interactions in flight at once (default 16)")
-    parser.add_argument("--rounds", type=int, help="timed runs per bot (default 3, quick 1)")
+    parser.add_argument("--rounds", type=int, help="timed runs per bot (default 3, quick 2)")
     parser.add_argument("--startups", type=int, help="cold starts per bot (default 3, quick 1)")
     parser.add_argument("--child", choices=("medcoder", "minimal"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -488,8 +489,8 @@ def main() -> None:
         child(args.child)
         return
 
-    count = args.interactions or (500 if args.quick else 2000)
-    rounds = args.rounds or (1 if args.quick else 3)
+    count = args.interactions or (400 if args.quick else 2000)
+    rounds = args.rounds or (2 if args.quick else 3)
     startups = args.startups or (1 if args.quick else 3)
     import discord
 
@@ -500,7 +501,7 @@ def main() -> None:
     )
     print(f"questions: {reply_mix(count)}")
 
-    runs = asyncio.run(throughput(count, args.concurrency, rounds, warmup=max(50, count // 10)))
+    runs = asyncio.run(throughput(count, args.concurrency, rounds, warmup=max(200, count // 10)))
     report_throughput(runs, args.concurrency)
 
     samples: dict[str, list[dict[str, Any]]] = {"medcoder": [], "minimal": []}
