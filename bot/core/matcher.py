@@ -35,6 +35,7 @@ UNKNOWN_WEIGHT_LONG = 0.45  # ... for questions of >= 9 words
 # Entries scoring below this are never ranked: they cannot be an answer or a suggestion, and a
 # runner-up this low cannot narrow an answer's margin (see the engine's thresholds).
 MIN_USEFUL_SCORE = 30.0
+VECTORISE_FROM = 1000  # entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +47,14 @@ class Match:
 class Matcher:
     """Immutable index over one knowledge base; `rank` is pure and deterministic."""
 
-    def __init__(self, kb: KnowledgeBase, *, min_score: float = MIN_USEFUL_SCORE) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, *, min_score: float = MIN_USEFUL_SCORE, vectorise: bool | None = None
+    ) -> None:
         self.kb = kb
         self.min_score = min_score
+        # numpy pays off once posting lists are long; for the article's few dozen entries its
+        # per-call overhead costs more than the plain loop (both give identical rankings).
+        self._vectorise = len(kb.entries) >= VECTORISE_FROM if vectorise is None else vectorise
         self._normalize = kb.normalizer.tokens
         self._ids = list(kb.entries)
         vocab: list[set[str]] = []
@@ -96,7 +102,7 @@ class Matcher:
     def rank_tokens(self, tokens: list[str], limit: int = 5) -> list[Match]:
         """Rank by exact score, but score exactly only the entries that can still make the top.
 
-        Entry coverage is cheap (vectorised over the posting lists) and bounds the full score from
+        Entry coverage is cheap (one pass over the posting lists) and bounds the full score from
         above: no phrasing can match more than the entry's covered weight, so its phrasing share is
         at most covered / (lightest phrasing's weight). Entries are scored exactly in order of
         that bound and the loop stops once it falls below the `limit`-th exact score or
@@ -111,8 +117,48 @@ class Matcher:
         inverse_query = 1.0 / sum(weights.values())
 
         floor = self.min_score / 100.0
-        # Vectorised over all entries: coverage (sum of the question's words each entry knows)
-        # and from it the score bound; only entries whose bound clears the floor go on.
+        bounded = self._bounds_vectorised if self._vectorise else self._bounds_small
+        bounds = bounded(weights, inverse_query, floor)
+
+        best: list[tuple[float, int]] = []  # (-score rounded, index), sorted, at most `limit`
+        for bound, index, entry_share in bounds:
+            if len(best) >= limit and bound * 100.0 < -best[-1][0] - 1e-6:
+                break
+            score = round(100.0 * self._score(index, entry_share, weights, inverse_query), 3)
+            if score >= self.min_score:
+                bisect.insort(best, (-score, index))
+                del best[limit:]
+        return [Match(self._ids[i], -negative) for negative, i in best]
+
+    @staticmethod
+    def _bound(covered: float, inverse_query: float, lightest_inverse: float) -> float:
+        share = covered * inverse_query
+        phrasing_share = min(1.0, covered * lightest_inverse)
+        return (
+            PHRASING_WEIGHT * phrasing_share**PHRASING_COVERAGE_POWER * share**QUESTION_COVERAGE_POWER
+            + (1 - PHRASING_WEIGHT) * share
+        )
+
+    def _bounds_small(
+        self, weights: dict[str, float], inverse_query: float, floor: float
+    ) -> list[tuple[float, int, float]]:
+        """(bound, index, share) best bound first, in plain Python: cheapest for a small index."""
+        coverage: dict[int, float] = defaultdict(float)
+        for token, w in weights.items():
+            for index in self._entries_by_token.get(token, ()):
+                coverage[index] += w
+        bounds = []
+        for index, covered in coverage.items():
+            upper = self._bound(covered, inverse_query, self._lightest[index])
+            if upper >= floor:
+                bounds.append((upper, index, covered * inverse_query))
+        bounds.sort(key=lambda b: (-b[0], b[1]))
+        return bounds
+
+    def _bounds_vectorised(
+        self, weights: dict[str, float], inverse_query: float, floor: float
+    ) -> list[tuple[float, int, float]]:
+        """The same with numpy, for a large index where thousands of entries share a word."""
         coverage = np.zeros(len(self._ids))
         for token, w in weights.items():
             postings = self._postings.get(token)
@@ -126,23 +172,15 @@ class Matcher:
         )
         candidates = np.flatnonzero(upper >= floor)
         order = candidates[np.lexsort((candidates, -upper[candidates]))]
-        bounds = zip(upper[order].tolist(), order.tolist(), share[order].tolist(), strict=True)
-
-        best: list[tuple[float, int]] = []  # (-score rounded, index), sorted, at most `limit`
-        for bound, index, entry_share in bounds:
-            if len(best) >= limit and bound * 100.0 < -best[-1][0] - 1e-6:
-                break
-            score = round(100.0 * self._score(index, entry_share, weights, inverse_query), 3)
-            if score >= self.min_score:
-                bisect.insort(best, (-score, index))
-                del best[limit:]
-        return [Match(self._ids[i], -negative) for negative, i in best]
+        return list(zip(upper[order].tolist(), order.tolist(), share[order].tolist(), strict=True))
 
     def _score(self, index: int, share: float, weights: dict[str, float], inverse_query: float) -> float:
         fit = 0.0
+        asked = weights.keys()
         for tokens, inverse_weight in self._phrasings[index]:
-            matched = sum(weights.get(t, 0.0) for t in tokens)
-            if matched:
+            common = tokens & asked  # set intersection in C; most phrasings share nothing
+            if common:
+                matched = sum(weights[t] for t in common)
                 fit = max(
                     fit,
                     (matched * inverse_weight) ** PHRASING_COVERAGE_POWER

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.core import Engine
@@ -14,9 +15,10 @@ from bot.core.matcher import MIN_USEFUL_SCORE, Matcher
 QUESTIONS = [item["q"] for item in yaml.safe_load((Path(__file__).parents[1] / "questions.yaml").read_text())]
 
 
-def test_pruned_ranking_equals_exhaustive_ranking(engine: Engine) -> None:
-    exhaustive = Matcher(engine.kb, min_score=0.0)
-    pruned = engine.matcher
+@pytest.mark.parametrize("vectorise", [False, True])
+def test_pruned_ranking_equals_exhaustive_ranking(engine: Engine, vectorise: bool) -> None:
+    exhaustive = Matcher(engine.kb, min_score=0.0, vectorise=False)
+    pruned = Matcher(engine.kb, vectorise=vectorise)
     extra = ["coder", "salary", "code salary hospital state", "medical coding certification exam cost steps"]
     for question in QUESTIONS + extra:
         want = [m for m in exhaustive.rank(question, limit=5) if m.score >= MIN_USEFUL_SCORE]
