@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import create_bot
+from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
 from bot.exts.dm import SLOW_DOWN
+from bot.utils.ratelimit import SlidingWindowLimiter
 from tests.discord.helpers import components, dm_messages_path, make_settings, reply_to
 from tests.fakediscord import FakeDiscord, payloads, wait_for_handlers
 
@@ -117,3 +118,28 @@ async def test_owners_from_settings_may_sync_and_a_refused_sync_is_reported(
     await fake.send_dm(f"<@{fake.bot_user['id']}> sync global")
     reply = await fake.wait_for_request("POST", dm_messages_path(fake))
     assert reply.json["content"] == "Sync failed (400): Invalid Form Body"
+
+
+async def test_rate_limit_lets_a_member_ask_again_once_the_window_has_room(
+    fake: FakeDiscord, medcoder: MedcoderBot
+) -> None:
+    now = [1000.0]
+    cog = medcoder.get_cog("DirectMessages")
+    cog.limiter = SlidingWindowLimiter(cog.limiter.rate, cog.limiter.per, clock=lambda: now[0])
+    path = dm_messages_path(fake)
+    for _ in range(6):
+        await fake.send_dm("cpc pay")
+    for _ in range(6):
+        await fake.wait_for_request("POST", path)
+    now[0] += 10.0  # the answered messages are now 10 s old: the window is empty again
+    await fake.send_dm("cpc pay")
+    assert "$54,590" in (await fake.wait_for_request("POST", path)).json["content"]
+    for _ in range(6):  # 4 more answers fill the window; then one new note (told once per episode), then quiet
+        await fake.send_dm("cpc pay")
+    bob = fake.add_user("bob")
+    await fake.send_dm("cpc pay", user=bob)
+    await fake.wait_for_request("POST", dm_messages_path(fake, bob))
+    await wait_for_handlers()
+    sent = [r.json["content"] for r in fake.find_requests("POST", path)]
+    assert [content == SLOW_DOWN for content in sent].count(True) == 2
+    assert len(sent) == 12
