@@ -52,8 +52,16 @@ def _load_settings() -> Settings | None:
     return None
 
 
+# At DEBUG these discord.py loggers print whole gateway events and request bodies, which hold
+# members' DM text and questions; they never go below INFO, whatever the configured level.
+PRIVATE_LOGGERS = ("discord.gateway", "discord.http", "discord.webhook.async_")
+
+
 def _configure_logging(settings: Settings) -> None:
     discord.utils.setup_logging(level=settings.log_level_number, root=True)
+    for name in PRIVATE_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.INFO, settings.log_level_number))
 
 
 def run_bot() -> int:
@@ -86,20 +94,28 @@ async def _sync(bot: MedcoderBot, token: str, guild_id: int | None) -> SyncResul
         return await sync_tree(bot.tree, guild_id)
 
 
-def sync_commands(guild_id: int | None) -> int:
-    """Register the slash commands with Discord: to `guild_id`, else MEDCODER_DEV_GUILD, else globally."""
+def sync_commands(guild_id: int | None, *, force_global: bool = False) -> int:
+    """Register the slash commands: to `guild_id`, else MEDCODER_DEV_GUILD, else globally.
+
+    `force_global` syncs globally even when MEDCODER_DEV_GUILD is set (the release step).
+    """
     settings = _load_settings()
     if settings is None:
         return EXIT_CONFIG
     if settings.discord_token is None:
         return _fail(NO_TOKEN, EXIT_CONFIG)
     _configure_logging(settings)
-    target = guild_id if guild_id is not None else settings.dev_guild
-    bot = create_bot(settings)
+    target = None if force_global else guild_id if guild_id is not None else settings.dev_guild
+    try:
+        bot = create_bot(settings)
+    except KnowledgeError as error:
+        return _fail(str(error), EXIT_FAILURE)
     try:
         result = asyncio.run(_sync(bot, settings.discord_token.get_secret_value(), target))
     except discord.LoginFailure:
         return _fail(BAD_TOKEN, EXIT_FAILURE)
+    except StoreError as error:
+        return _fail(f"cannot open the database {settings.db}: {error}", EXIT_FAILURE)
     except discord.Forbidden:
         return _fail(
             f"Discord refused to sync to guild {target}: is the bot in that server, "

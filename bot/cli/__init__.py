@@ -38,7 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     p_sync = sub.add_parser("sync", help="publish the slash commands to Discord")
-    p_sync.add_argument("--guild", type=int, metavar="ID", help="sync to one server only (instant)")
+    target = p_sync.add_mutually_exclusive_group()
+    target.add_argument("--guild", type=int, metavar="ID", help="sync to one server only (instant)")
+    target.add_argument(
+        "--global", dest="force_global", action="store_true", help="sync globally even if MEDCODER_DEV_GUILD is set"
+    )
     return parser
 
 
@@ -67,7 +71,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "sync":
             from bot.runner import sync_commands
 
-            return sync_commands(args.guild)
+            return sync_commands(args.guild, force_global=args.force_global)
         case _:
             # No subcommand: the one-command quick start. Discord when a token is configured,
             # otherwise the terminal chat, so a newcomer can try it without any set-up.
