@@ -55,3 +55,10 @@ async def test_a_long_multiline_question_is_quoted_on_one_line_within_the_limit(
     assert first.startswith("> **Question:** cpc pay # heading > fake quote word")  # one line: inert
     assert first.endswith("…")
     assert not any(re.match(r"#|> ", line) for line in rest)
+
+
+async def test_an_option_value_echoed_in_an_error_is_escaped(fake: FakeDiscord, medcoder: object) -> None:
+    reply = await reply_to(fake, await fake.invoke_slash("salary", {"view": "@everyone **all**"}))
+    body = reply.json["data"]
+    assert_pings_nobody(body)
+    assert body["content"] == "I couldn't use “@\u200beveryone \\*\\*all\\*\\*” for that option."

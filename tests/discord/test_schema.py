@@ -19,13 +19,23 @@ def shape(option: dict[str, Any]) -> dict[str, Any]:
     return {key: option[key] for key in keys if key in option}
 
 
+def described_items(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """A command, its options (subcommands' options too) and their choices."""
+    found = [item]
+    for option in item.get("options") or []:
+        found += described_items(option)
+    return found + list(item.get("choices") or [])
+
+
 async def test_synced_schema_names_options_contexts_and_installs(fake: FakeDiscord, medcoder: MedcoderBot) -> None:
     assert fake.find_requests("PUT") == []  # nothing is synced on start: sync is explicit
     synced = await medcoder.tree.sync()
     put = await fake.wait_for_request("PUT", rf"/applications/{fake.application_id}/commands")
     commands = {command["name"]: command for command in put.json}
 
-    assert sorted(commands) == ["ask", "help", "salary", "steps"]
+    # Every command in the tree is synced (the four core ones at least; other extensions add more).
+    assert {"ask", "help", "salary", "steps"} <= set(commands)
+    assert sorted(commands) == sorted(c.name for c in medcoder.tree.get_commands())
     assert sorted(c.name for c in synced) == sorted(commands)
     assert sorted(c["name"] for c in fake.global_commands) == sorted(commands)
     assert [shape(o) for o in commands["ask"]["options"]] == [
@@ -55,15 +65,16 @@ async def test_synced_schema_names_options_contexts_and_installs(fake: FakeDisco
         assert sorted(command["integration_types"]) == [GUILD_INSTALL, USER_INSTALL], command["name"]
         assert command.get("default_member_permissions") is None  # every member may use it
         assert not command.get("nsfw")
-        described = [command, *command["options"], *(c for o in command["options"] for c in o.get("choices", []))]
-        for item in described:
-            text = item.get("description", item["name"])
+        for item in described_items(command):
+            text = item.get("description", item["name"])  # choices have a name only
             assert 1 <= len(text) <= 100, (command["name"], item)
 
 
 async def test_synced_commands_are_invoked_by_their_registered_ids(fake: FakeDiscord, medcoder: MedcoderBot) -> None:
     await medcoder.tree.sync()
     for command in fake.global_commands:
+        if command["name"] not in {"ask", "help", "salary", "steps"}:
+            continue  # other extensions test their own commands
         options = {"question": "cpc pay"} if command["name"] == "ask" else None
         interaction = await fake.invoke_slash(command["name"], options)
         assert interaction["data"]["id"] == command["id"]
