@@ -102,6 +102,19 @@ async def test_concurrent_toggles_of_one_member_are_serialised(store: SQLiteStor
     assert set(await store.checklist(ALICE)) == {"step-experience"}
 
 
+async def test_toggles_from_two_connections_lose_no_update(tmp_path: Path, clock: FakeClock) -> None:
+    """Two stores on one file (as two processes would be): toggles interleave in SQLite itself."""
+    path = tmp_path / "shared.db"
+    async with await SQLiteStore.open(path, clock=clock) as one, await SQLiteStore.open(path, clock=clock) as two:
+        results = await asyncio.gather(
+            *(store.toggle_step(member, step) for _ in range(25) for store in (one, two)
+              for member in (ALICE, BOB) for step in ("step-education", "step-networking"))
+        )  # fmt: skip
+        # 50 toggles of each (member, step): an even number, so every step ends not done.
+        assert await one.checklist(ALICE) == await two.checklist(BOB) == {}
+        assert results.count(True) == results.count(False) == 100
+
+
 async def test_reminder_limit(store: SQLiteStore, clock: FakeClock) -> None:
     for i in range(25):
         await store.add_reminder(ALICE, f"note {i}", clock.now() + timedelta(hours=i + 1), timezone="UTC")
