@@ -41,6 +41,12 @@ def command_line(command: app_commands.Command) -> str:
     return f"`{usage}`: {command.description}"
 
 
+def group_line(group: app_commands.Group) -> str:
+    """`/checklist show|done|undo|reset: description`: a personal feature in one line."""
+    subcommands = "|".join(c.name for c in group.commands)
+    return f"`/{group.name} {subcommands}`: {group.description}"
+
+
 class Help(commands.Cog):
     """Tells members what the bot can and cannot do."""
 
@@ -48,12 +54,14 @@ class Help(commands.Cog):
         self.bot = bot
 
     def help_text(self) -> str:
-        commands_ = sorted(
-            (c for c in self.bot.tree.get_commands() if isinstance(c, app_commands.Command)),
-            key=lambda c: c.name,
-        )
+        top_level = sorted(self.bot.tree.get_commands(), key=lambda c: c.name)
+        commands_ = [c for c in top_level if isinstance(c, app_commands.Command)]
+        groups = [c for c in top_level if isinstance(c, app_commands.Group)]
         lines = [INTRO, "", "**Commands** (add `private: True` to any of them to see the reply alone)"]
         lines += [command_line(c) for c in commands_]
+        if groups:
+            lines += ["", "**Your own progress** (only you see these replies)"]
+            lines += [group_line(g) for g in groups]
         lines += ["", DM_NOTE, "", PRIVACY_WARNING]
         return "\n".join(lines)
 

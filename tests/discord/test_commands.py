@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from bot.app import MedcoderBot
 from tests.discord.helpers import components, is_ephemeral, reply_to
 from tests.fakediscord import FakeDiscord, payloads
 
@@ -164,7 +165,9 @@ async def test_a_suggestion_for_a_removed_entry_says_it_is_out_of_date(fake: Fak
 # --- /help ----------------------------------------------------------------------------------
 
 
-async def test_help_lists_the_commands_the_source_and_the_privacy_warning(fake: FakeDiscord) -> None:
+async def test_help_lists_the_commands_the_source_and_the_privacy_warning(
+    fake: FakeDiscord, medcoder: MedcoderBot
+) -> None:
     reply = await reply_to(fake, await fake.invoke_slash("help"))
     content = reply.json["data"]["content"]
     for usage in ("`/ask <question>`", "`/help`", "`/salary [view]`", "`/steps`"):
