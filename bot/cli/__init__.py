@@ -2,8 +2,8 @@
 
 Why one entry point with subcommands: a newcomer runs `medcoder-bot` and gets the terminal chat
 (no token needed) or, with `DISCORD_TOKEN` set, the Discord bot; graders and scripts use
-`ask --json`; maintainers use `kb check`. Exit codes: 0 ok, 1 a checked failure (invalid
-knowledge base, rejected token), 2 bad usage or missing configuration.
+`ask --json`; maintainers use `kb check` and `salary --chart`. Exit codes: 0 ok, 1 a checked
+failure (invalid knowledge base, rejected token, unwritable file), 2 bad usage or missing configuration.
 """
 
 from __future__ import annotations
@@ -30,6 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_chat = sub.add_parser("chat", help="interactive chat in the terminal (no token, no network)")
     p_chat.add_argument("--kb", metavar="DIR", help="knowledge base directory (default: the packaged one)")
+
+    p_salary = sub.add_parser("salary", help="pay figures with sources, or --chart FILE.png to draw them")
+    p_salary.add_argument("--chart", metavar="FILE.png", help="write the view's bar chart (PNG) to this file")
+    p_salary.add_argument(
+        "--view",
+        choices=["overview", "position", "sector", "states"],  # bot.core.charts.SALARY_VIEWS, without importing Pillow
+        help="which figures (default: position; charts exist for position and sector)",
+    )
+    p_salary.add_argument("--kb", metavar="DIR", help="knowledge base directory (default: the packaged one)")
 
     p_kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = p_kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
@@ -64,6 +73,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             return ask.run_ask(args.question, as_json=args.json, kb_dir=args.kb)
         case "chat":
             return ask.run_chat(kb_dir=args.kb)
+        case "salary":
+            # Imported here so `ask` and `chat` never pay for Pillow.
+            from bot.cli.salary import run_salary
+
+            return run_salary(args.chart, args.view, kb_dir=args.kb)
         case "kb":
             return kb.run_check(args.directory)
         case "run":

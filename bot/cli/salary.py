@@ -1,0 +1,45 @@
+"""`salary`: the `/salary` figures in the terminal, or their chart written to a PNG file.
+
+Why a CLI for the chart: maintainers check a knowledge-base edit's picture without a Discord
+server, and the file is byte-for-byte what the bot attaches (the same renderer, the same entry).
+Exit codes: 0 ok, 1 the knowledge base is invalid or the file cannot be written, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bot.cli.ask import format_reply
+from bot.cli.kb import load_engine_or_report
+from bot.core.charts import CHART_VIEWS, SALARY_VIEWS, render_salary_chart
+
+DEFAULT_VIEW = "position"
+
+
+def run_salary(chart: str | None, view: str | None, *, kb_dir: str | None = None) -> int:
+    """Print the view's text, or with `chart` write its PNG there."""
+    view = view or DEFAULT_VIEW
+    if chart is not None and view not in CHART_VIEWS:
+        charted = ", ".join(CHART_VIEWS)
+        print(f"medcoder-bot salary: the {view} view has no chart (charts: {charted})", file=sys.stderr)
+        return 2
+    engine = load_engine_or_report(kb_dir)
+    if engine is None:
+        return 1
+    if chart is None:
+        print(format_reply(engine.answer_entry(SALARY_VIEWS[view])))
+        return 0
+    try:
+        png = render_salary_chart(engine.kb.entries[CHART_VIEWS[view]])
+    except ValueError as error:
+        print(f"medcoder-bot salary: cannot draw the {view} chart: {error}", file=sys.stderr)
+        return 1
+    path = Path(chart)
+    try:
+        path.write_bytes(png)
+    except OSError as error:
+        print(f"medcoder-bot salary: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"Wrote the {view} salary chart to {path} ({len(png):,} bytes).")
+    return 0
