@@ -70,3 +70,10 @@ def test_view_choices_match_the_salary_views() -> None:
     salary = parser._subparsers._group_actions[0].choices["salary"]  # type: ignore[union-attr]
     (view,) = [action for action in salary._actions if action.dest == "view"]
     assert list(view.choices) == list(SALARY_VIEWS)
+
+
+def test_the_cli_imports_pillow_only_for_the_salary_command() -> None:
+    code = "import sys, bot.cli; print('PIL' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert result.stdout.strip() == "False", result.stderr
