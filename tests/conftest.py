@@ -6,7 +6,7 @@ import pytest
 
 from bot.core import Engine
 
-pytest_plugins = ["tests.fakediscord.fixtures"]
+pytest_plugins = ["tests.fakediscord.fixtures", "tests.pg"]
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The reminder dispatcher against a real SQLite file and a fake clock.
+"""The reminder dispatcher against a real database (SQLite and PostgreSQL) and a fake clock.
 
 The clock never moves by itself: tests move it, then `notify()` the scheduler so it looks again.
 Real waits here are only for the dispatcher's task to run (bounded by `WAIT`).
@@ -21,7 +21,8 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.scheduler import Deliver, DeliveryOutcome, ReminderScheduler, next_due_from_schedule, retry_delay
-from bot.core.store import Reminder, SQLiteStore
+from bot.core.store import Reminder, SQLiteStore, Store
+from tests.pg import Backend
 
 WAIT = 5.0
 LEASE = timedelta(minutes=5)
@@ -72,13 +73,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[SQLiteStore]:
-    async with await SQLiteStore.open(tmp_path / "medcoder.db", clock=clock) as opened:
+async def store(backend: Backend, clock: FakeClock) -> AsyncIterator[Store]:
+    async with await backend.open(clock) as opened:
         yield opened
 
 
 @pytest.fixture
-async def running(store: SQLiteStore, clock: FakeClock) -> AsyncIterator[Callable[..., ReminderScheduler]]:
+async def running(store: Store, clock: FakeClock) -> AsyncIterator[Callable[..., ReminderScheduler]]:
     started: list[ReminderScheduler] = []
 
     def start(deliver: Deliver, **options: object) -> ReminderScheduler:
@@ -92,7 +93,7 @@ async def running(store: SQLiteStore, clock: FakeClock) -> AsyncIterator[Callabl
         await scheduler.stop()
 
 
-async def test_delivers_due_reminders_once(store: SQLiteStore, clock: FakeClock, running) -> None:
+async def test_delivers_due_reminders_once(store: Store, clock: FakeClock, running) -> None:
     now = clock.now()
     due = [await store.add_reminder(ALICE, f"due {i}", now - timedelta(seconds=i), timezone="UTC") for i in range(3)]
     later = await store.add_reminder(BOB, "later", now + timedelta(minutes=10), timezone="UTC")
@@ -112,7 +113,7 @@ async def test_delivers_due_reminders_once(store: SQLiteStore, clock: FakeClock,
     assert scheduler.stats.sent == 4
 
 
-async def test_notify_wakes_early_for_a_sooner_reminder(store: SQLiteStore, clock: FakeClock, running) -> None:
+async def test_notify_wakes_early_for_a_sooner_reminder(store: Store, clock: FakeClock, running) -> None:
     in_an_hour = await store.add_reminder(ALICE, "in an hour", clock.now() + timedelta(hours=1), timezone="UTC")
     recorder = Recorder(clock)
     scheduler = running(recorder)
@@ -136,7 +137,7 @@ async def test_notify_wakes_early_for_a_sooner_reminder(store: SQLiteStore, cloc
     assert not recorder.calls[0][0].is_late(clock.now())
 
 
-async def test_idle_scheduler_does_not_wake(store: SQLiteStore, clock: FakeClock, running) -> None:
+async def test_idle_scheduler_does_not_wake(store: Store, clock: FakeClock, running) -> None:
     scheduler = running(Recorder(clock))
     await asyncio.sleep(0.3)
     assert scheduler.stats.wakeups == 0 and scheduler.planned is None
@@ -149,9 +150,8 @@ async def test_idle_scheduler_does_not_wake(store: SQLiteStore, clock: FakeClock
     assert scheduler.planned == clock.now() + timedelta(days=1)
 
 
-async def test_missed_reminder_is_delivered_once_late_after_a_restart(tmp_path: Path, clock: FakeClock) -> None:
-    path = tmp_path / "restart.db"
-    store = await SQLiteStore.open(path, clock=clock)
+async def test_missed_reminder_is_delivered_once_late_after_a_restart(backend: Backend, clock: FakeClock) -> None:
+    store = await backend.open(clock)
     reminder = await store.add_reminder(ALICE, "study", clock.now() + timedelta(minutes=10), timezone="UTC")
     first = Recorder(clock)
     scheduler = ReminderScheduler(store, first, clock=clock)
@@ -161,7 +161,7 @@ async def test_missed_reminder_is_delivered_once_late_after_a_restart(tmp_path: 
     await store.close()
 
     clock.advance(timedelta(hours=3))  # the bot was down
-    store = await SQLiteStore.open(path, clock=clock)
+    store = await backend.open(clock)
     second = Recorder(clock)
     scheduler = ReminderScheduler(store, second, clock=clock)
     scheduler.start()
@@ -176,7 +176,7 @@ async def test_missed_reminder_is_delivered_once_late_after_a_restart(tmp_path: 
     await store.close()
 
 
-async def test_dm_closed_pauses_the_members_reminders(store: SQLiteStore, clock: FakeClock, running) -> None:
+async def test_dm_closed_pauses_the_members_reminders(store: Store, clock: FakeClock, running) -> None:
     now = clock.now()
     due = await store.add_reminder(ALICE, "due", now, timezone="UTC")
     await store.add_reminder(ALICE, "later", now + timedelta(hours=1), timezone="UTC")
@@ -203,7 +203,7 @@ async def test_dm_closed_pauses_the_members_reminders(store: SQLiteStore, clock:
     assert {r.note for r in late} == {"due", "later"} and all(r.is_late(clock.now()) for r in late)
 
 
-async def test_retry_backs_off_then_delivers(store: SQLiteStore, clock: FakeClock, running) -> None:
+async def test_retry_backs_off_then_delivers(store: Store, clock: FakeClock, running) -> None:
     reminder = await store.add_reminder(ALICE, "flaky", clock.now(), timezone="UTC")
     outcomes = iter([DeliveryOutcome.RETRY, DeliveryOutcome.RETRY, DeliveryOutcome.SENT])
     recorder = Recorder(clock, lambda _: next(outcomes))
@@ -237,7 +237,7 @@ def test_retry_delay_is_capped() -> None:
 
 
 async def test_retry_gives_up_after_max_attempts_and_exceptions_count_as_retries(
-    store: SQLiteStore, clock: FakeClock, running
+    store: Store, clock: FakeClock, running
 ) -> None:
     reminder = await store.add_reminder(ALICE, "doomed", clock.now(), timezone="UTC")
 
@@ -258,7 +258,7 @@ async def test_retry_gives_up_after_max_attempts_and_exceptions_count_as_retries
 
 
 async def test_drop_ends_a_one_off_and_keeps_a_recurring_schedule(
-    store: SQLiteStore, clock: FakeClock, running
+    store: Store, clock: FakeClock, running
 ) -> None:
     one_off = await store.add_reminder(ALICE, "one-off", clock.now(), timezone="UTC")
     daily = await store.add_reminder(ALICE, "daily", clock.now(), timezone="UTC", recurrence="daily:12:00")
@@ -271,7 +271,7 @@ async def test_drop_ends_a_one_off_and_keeps_a_recurring_schedule(
     assert moved is not None and moved.status == "active" and moved.due_at == daily.due_at + timedelta(days=1)
 
 
-async def test_delivery_concurrency_is_bounded(store: SQLiteStore, clock: FakeClock, running) -> None:
+async def test_delivery_concurrency_is_bounded(store: Store, clock: FakeClock, running) -> None:
     for i in range(40):
         await store.add_reminder(1000 + i, "n", clock.now(), timezone="UTC")
     in_flight = peak = 0
@@ -289,7 +289,7 @@ async def test_delivery_concurrency_is_bounded(store: SQLiteStore, clock: FakeCl
     assert scheduler.stats.sent == 40 and peak == 7
 
 
-async def test_stop_lets_the_batch_in_hand_finish(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_stop_lets_the_batch_in_hand_finish(store: Store, clock: FakeClock) -> None:
     reminder = await store.add_reminder(ALICE, "n", clock.now(), timezone="UTC")
     started = asyncio.Event()
 
@@ -310,7 +310,7 @@ async def test_stop_lets_the_batch_in_hand_finish(store: SQLiteStore, clock: Fak
 
 
 async def test_recurring_steps_from_the_schedule_not_the_send_time(
-    store: SQLiteStore, clock: FakeClock, running
+    store: Store, clock: FakeClock, running
 ) -> None:
     from bot.core.timeparse import Recurrence, next_occurrence
 
@@ -338,7 +338,7 @@ async def test_recurring_steps_from_the_schedule_not_the_send_time(
     assert moved is not None and moved.due_at == datetime(2026, 3, 8, 7, 0, tzinfo=UTC)
 
 
-async def test_recurring_keeps_local_time_across_dst(store: SQLiteStore, clock: FakeClock, running) -> None:
+async def test_recurring_keeps_local_time_across_dst(store: Store, clock: FakeClock, running) -> None:
     # New York springs forward on 2026-03-08: 08:00 EST is 13:00 UTC, 08:00 EDT is 12:00 UTC.
     clock.set(datetime(2026, 3, 7, 13, 0, tzinfo=UTC))
     reminder = await store.add_reminder(
@@ -355,7 +355,7 @@ async def test_recurring_keeps_local_time_across_dst(store: SQLiteStore, clock: 
         scheduler.notify()
 
 
-async def test_hourly_recurrence_stays_on_its_anchor(store: SQLiteStore, clock: FakeClock, running) -> None:
+async def test_hourly_recurrence_stays_on_its_anchor(store: Store, clock: FakeClock, running) -> None:
     anchor = clock.now()
     reminder = await store.add_reminder(ALICE, "stretch", anchor, timezone="UTC", recurrence="hourly:2")
     recorder = Recorder(clock)
@@ -371,7 +371,7 @@ async def test_hourly_recurrence_stays_on_its_anchor(store: SQLiteStore, clock: 
 
 
 async def test_bad_recurrence_ends_the_reminder_instead_of_looping(
-    store: SQLiteStore, clock: FakeClock, running
+    store: Store, clock: FakeClock, running
 ) -> None:
     reminder = await store.add_reminder(ALICE, "odd", clock.now(), timezone="UTC", recurrence="fortnightly")
     recorder = Recorder(clock)

@@ -1,4 +1,8 @@
-"""The SQLite store on real files: checklists, reminders, claims and the member's own data."""
+"""The store on real databases: checklists, reminders, claims and the member's own data.
+
+Every test taking `store` (or `backend`) runs on both backends, a SQLite file and a fresh
+PostgreSQL database (`tests/pg.py`), so the two implementations keep exactly the same behaviour.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.knowledge import load_knowledge
-from bot.core.store import LimitError, SQLiteStore, StoreError, build_checklist
+from bot.core.store import LimitError, SQLiteStore, Store, StoreError, build_checklist
+from tests.pg import Backend
 
 LEASE = timedelta(minutes=5)
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
@@ -25,8 +30,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[SQLiteStore]:
-    async with await SQLiteStore.open(tmp_path / "medcoder.db", clock=clock) as opened:
+async def store(backend: Backend, clock: FakeClock) -> AsyncIterator[Store]:
+    async with await backend.open(clock) as opened:
         yield opened
 
 
@@ -46,7 +51,15 @@ async def test_pragmas(tmp_path: Path, clock: FakeClock) -> None:
         await store.checklist(ALICE)
 
 
-async def test_timezone(store: SQLiteStore) -> None:
+async def test_closed_store_refuses_work(backend: Backend, clock: FakeClock) -> None:
+    store = await backend.open(clock)
+    await store.close()
+    await store.close()  # idempotent
+    with pytest.raises(StoreError, match="closed"):
+        await store.checklist(ALICE)
+
+
+async def test_timezone(store: Store) -> None:
     assert await store.get_timezone(ALICE) is None
     await store.set_timezone(ALICE, "Europe/Paris")
     await store.set_timezone(ALICE, "America/Chicago")
@@ -54,7 +67,7 @@ async def test_timezone(store: SQLiteStore) -> None:
     assert await store.get_timezone(BOB) is None
 
 
-async def test_checklist_set_toggle_reset(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_checklist_set_toggle_reset(store: Store, clock: FakeClock) -> None:
     assert await store.checklist(ALICE) == {}
     assert await store.set_step(ALICE, "step-education", True) is True
     done_at = clock.now()
@@ -74,7 +87,7 @@ async def test_checklist_set_toggle_reset(store: SQLiteStore, clock: FakeClock) 
     assert set(await store.checklist(BOB)) == {"step-networking"}
 
 
-async def test_build_checklist_follows_the_knowledge_base(store: SQLiteStore) -> None:
+async def test_build_checklist_follows_the_knowledge_base(store: Store) -> None:
     steps = load_knowledge().steps()
     await store.set_step(ALICE, "step-certification", True)
     await store.set_step(ALICE, "step-retired-long-ago", True)
@@ -84,7 +97,7 @@ async def test_build_checklist_follows_the_knowledge_base(store: SQLiteStore) ->
     assert all(i.tasks for i in items)
 
 
-async def test_200_members_toggling_at_once_lose_no_update(store: SQLiteStore) -> None:
+async def test_200_members_toggling_at_once_lose_no_update(store: Store) -> None:
     members = range(1, 201)
     results = await asyncio.gather(*(store.toggle_step(m, "step-education") for m in members))
     assert all(results)
@@ -96,16 +109,15 @@ async def test_200_members_toggling_at_once_lose_no_update(store: SQLiteStore) -
         assert set(await store.checklist(m)) == {"step-networking"}
 
 
-async def test_concurrent_toggles_of_one_member_are_serialised(store: SQLiteStore) -> None:
+async def test_concurrent_toggles_of_one_member_are_serialised(store: Store) -> None:
     results = await asyncio.gather(*(store.toggle_step(ALICE, "step-experience") for _ in range(201)))
     assert results == [True, False] * 100 + [True]  # each toggle saw the one before it
     assert set(await store.checklist(ALICE)) == {"step-experience"}
 
 
-async def test_toggles_from_two_connections_lose_no_update(tmp_path: Path, clock: FakeClock) -> None:
-    """Two stores on one file (as two processes would be): toggles interleave in SQLite itself."""
-    path = tmp_path / "shared.db"
-    async with await SQLiteStore.open(path, clock=clock) as one, await SQLiteStore.open(path, clock=clock) as two:
+async def test_toggles_from_two_connections_lose_no_update(backend: Backend, clock: FakeClock) -> None:
+    """Two stores on one database (as two processes would be): toggles interleave in the database itself."""
+    async with await backend.open(clock) as one, await backend.open(clock) as two:
         results = await asyncio.gather(
             *(store.toggle_step(member, step) for _ in range(25) for store in (one, two)
               for member in (ALICE, BOB) for step in ("step-education", "step-networking"))
@@ -115,7 +127,7 @@ async def test_toggles_from_two_connections_lose_no_update(tmp_path: Path, clock
         assert results.count(True) == results.count(False) == 100
 
 
-async def test_reminder_limit(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_reminder_limit(store: Store, clock: FakeClock) -> None:
     for i in range(25):
         await store.add_reminder(ALICE, f"note {i}", clock.now() + timedelta(hours=i + 1), timezone="UTC")
     with pytest.raises(LimitError) as caught:
@@ -134,7 +146,7 @@ async def test_reminder_limit(store: SQLiteStore, clock: FakeClock) -> None:
         await store.add_reminder(ALICE, "x", clock.now() + timedelta(days=2), timezone="UTC", max_active=3)
 
 
-async def test_note_and_naive_times_are_refused(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_note_and_naive_times_are_refused(store: Store, clock: FakeClock) -> None:
     with pytest.raises(ValueError, match="200"):
         await store.add_reminder(ALICE, "x" * 201, clock.now(), timezone="UTC")
     with pytest.raises(ValueError, match="aware"):
@@ -142,7 +154,7 @@ async def test_note_and_naive_times_are_refused(store: SQLiteStore, clock: FakeC
     assert await store.list_reminders(ALICE) == []
 
 
-async def test_add_list_get_cancel(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_add_list_get_cancel(store: Store, clock: FakeClock) -> None:
     now = clock.now()
     late = await store.add_reminder(ALICE, "later", now + timedelta(hours=3), timezone="Europe/Paris")
     soon = await store.add_reminder(
@@ -165,7 +177,7 @@ async def test_add_list_get_cancel(store: SQLiteStore, clock: FakeClock) -> None
     assert await store.snooze(ALICE, soon.id, now + timedelta(hours=9)) is False  # cancelled stays cancelled
 
 
-async def test_snooze_moves_and_rearms(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_snooze_moves_and_rearms(store: Store, clock: FakeClock) -> None:
     now = clock.now()
     first = await store.add_reminder(ALICE, "first", now + timedelta(hours=1), timezone="UTC")
     second = await store.add_reminder(ALICE, "second", now + timedelta(hours=2), timezone="UTC")
@@ -184,7 +196,7 @@ async def test_snooze_moves_and_rearms(store: SQLiteStore, clock: FakeClock) -> 
     assert rearmed.due_at == rearmed.attempt_at == clock.now() + timedelta(minutes=10)
 
 
-async def test_snooze_of_done_reminder_respects_limit(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_snooze_of_done_reminder_respects_limit(store: Store, clock: FakeClock) -> None:
     done = await store.add_reminder(ALICE, "done", clock.now(), timezone="UTC")
     [claimed] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
     await store.finish(done.id, claimed.claim_token or "", next_due=None)
@@ -195,7 +207,7 @@ async def test_snooze_of_done_reminder_respects_limit(store: SQLiteStore, clock:
     assert await store.snooze(ALICE, done.id, clock.now() + timedelta(hours=1), max_active=4)
 
 
-async def test_claim_lease_finish(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_claim_lease_finish(store: Store, clock: FakeClock) -> None:
     now = clock.now()
     due = [await store.add_reminder(ALICE, f"due {i}", now - timedelta(minutes=i), timezone="UTC") for i in range(3)]
     future = await store.add_reminder(ALICE, "future", now + timedelta(hours=1), timezone="UTC")
@@ -213,7 +225,7 @@ async def test_claim_lease_finish(store: SQLiteStore, clock: FakeClock) -> None:
     assert await store.get_reminder(ALICE, future.id) == future
 
 
-async def test_stale_claim_does_nothing(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_stale_claim_does_nothing(store: Store, clock: FakeClock) -> None:
     reminder = await store.add_reminder(ALICE, "r", clock.now(), timezone="UTC")
     [first] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
     clock.advance(LEASE + timedelta(seconds=1))  # the first dispatcher died or hung
@@ -225,7 +237,7 @@ async def test_stale_claim_does_nothing(store: SQLiteStore, clock: FakeClock) ->
     assert await store.finish(reminder.id, second.claim_token or "", next_due=None)
 
 
-async def test_recurring_finish_moves_due_time(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_recurring_finish_moves_due_time(store: Store, clock: FakeClock) -> None:
     reminder = await store.add_reminder(ALICE, "daily", clock.now(), timezone="UTC", recurrence="daily:12:00")
     [claimed] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
     next_due = reminder.due_at + timedelta(days=1)
@@ -236,7 +248,7 @@ async def test_recurring_finish_moves_due_time(store: SQLiteStore, clock: FakeCl
     assert await store.next_wakeup() == next_due
 
 
-async def test_release_retries_later_and_keeps_due_time(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_release_retries_later_and_keeps_due_time(store: Store, clock: FakeClock) -> None:
     reminder = await store.add_reminder(ALICE, "r", clock.now(), timezone="UTC")
     [claimed] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
     retry_at = clock.now() + timedelta(seconds=30)
@@ -248,7 +260,7 @@ async def test_release_retries_later_and_keeps_due_time(store: SQLiteStore, cloc
     assert again.attempts == 1 and again.due_at == reminder.due_at
 
 
-async def test_cancel_or_pause_beats_an_inflight_claim(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_cancel_or_pause_beats_an_inflight_claim(store: Store, clock: FakeClock) -> None:
     one = await store.add_reminder(ALICE, "one", clock.now(), timezone="UTC")
     [claimed] = await store.claim_due(clock.now(), lease=LEASE, limit=1)
     assert await store.cancel_reminder(ALICE, one.id)
@@ -256,7 +268,7 @@ async def test_cancel_or_pause_beats_an_inflight_claim(store: SQLiteStore, clock
     assert (await store.get_reminder(ALICE, one.id)).status == "cancelled"  # type: ignore[union-attr]
 
 
-async def test_pause_notice_resume(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_pause_notice_resume(store: Store, clock: FakeClock) -> None:
     now = clock.now()
     a = await store.add_reminder(ALICE, "a", now, timezone="UTC")
     b = await store.add_reminder(ALICE, "b", now + timedelta(hours=1), timezone="UTC")
@@ -279,7 +291,7 @@ async def test_pause_notice_resume(store: SQLiteStore, clock: FakeClock) -> None
     assert a_again.is_late(clock.now()) and a_again.due_at == now
 
 
-async def test_purge_finished(store: SQLiteStore, clock: FakeClock) -> None:
+async def test_purge_finished(store: Store, clock: FakeClock) -> None:
     done = await store.add_reminder(ALICE, "done", clock.now(), timezone="UTC")
     keep = await store.add_reminder(ALICE, "keep", clock.now() + timedelta(days=90), timezone="UTC")
     [claimed] = await store.claim_due(clock.now(), lease=LEASE, limit=5)
@@ -291,7 +303,7 @@ async def test_purge_finished(store: SQLiteStore, clock: FakeClock) -> None:
     assert await store.get_reminder(ALICE, keep.id) is not None
 
 
-async def test_export_and_delete(store: SQLiteStore, clock: FakeClock, tmp_path: Path) -> None:
+async def test_export_and_delete(store: Store, clock: FakeClock, backend: Backend) -> None:
     for user in (ALICE, BOB):
         await store.set_timezone(user, "Europe/Paris")
         await store.set_step(user, "step-education", True)
@@ -314,6 +326,5 @@ async def test_export_and_delete(store: SQLiteStore, clock: FakeClock, tmp_path:
     assert await store.delete_member(ALICE) == 0
     assert await store.export_member(ALICE) == await store.export_member(999) | {"user_id": ALICE}
     assert await store.export_member(BOB) == bob_before
-    with sqlite3.connect(tmp_path / "medcoder.db") as raw:
-        for table in ("members", "checklist", "reminders"):
-            assert raw.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (ALICE,)).fetchone()[0] == 0
+    for table in ("members", "checklist", "reminders"):
+        assert await backend.scalar(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", ALICE) == 0

@@ -8,6 +8,7 @@ same tests. All times are aware UTC datetimes; user ids are Discord snowflakes (
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -15,6 +16,13 @@ from typing import Any, Self
 from bot.core.store.models import Reminder
 
 MAX_ACTIVE_REMINDERS = 25
+
+# What `Store.listen` returns: awaiting it stops the notifications.
+Unlisten = Callable[[], Awaitable[None]]
+
+
+async def _nothing_to_stop() -> None:
+    return None
 
 
 class StoreError(Exception):
@@ -42,6 +50,15 @@ class Store(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
+
+    async def listen(self, callback: Callable[[datetime | None], object]) -> Unlisten:
+        """Call `callback(due_at)` when another process adds, snoozes or resumes a reminder.
+
+        Why a hook with a no-op default: with one process (SQLite) the cogs already wake the
+        scheduler themselves; a shared database (PostgreSQL) also has to hear about reminders
+        that other processes added, so their dispatchers don't sleep past a sooner one.
+        """
+        return _nothing_to_stop
 
     # Member settings
     @abstractmethod
