@@ -224,6 +224,8 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         self.bot = bot
         self.scheduler = ReminderScheduler(bot.store, self.deliver, clock=bot.clock)
         self._dm_channels: OrderedDict[int, int] = OrderedDict()  # member id -> DM channel id, LRU
+        self._notice_clear: set[int] = set()  # members whose pending-notice flag was read since start-up
+        self._dm_failed: set[int] = set()  # members a DM failed for (DMs closed), until they are told
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -255,6 +257,8 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         except Exception as error:
             self._dm_channels.pop(reminder.user_id, None)  # whatever went wrong, open the DM afresh next time
             outcome = delivery_outcome(error)
+            if outcome is DeliveryOutcome.DM_CLOSED:
+                self._dm_failed.add(reminder.user_id)
             log.info(
                 "reminder %s to member %s not delivered (%r): %s", reminder.id, reminder.user_id, error, outcome.value
             )
@@ -278,11 +282,20 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
 
         A listener rather than a check in every cog: it covers every command, present and future,
         and runs after the command's own reply, so the note is a private follow-up beside it.
+        The store is asked only about a member's first command since start-up (a notice may predate
+        it) and after one of their DMs failed here: asking on every command cost a database round
+        trip per `/ask`. Only this process's scheduler pauses reminders, so that misses nothing.
         """
-        if command.qualified_name == "remind resume":
+        user_id = interaction.user.id
+        if command.qualified_name == "remind resume" or (
+            user_id in self._notice_clear and user_id not in self._dm_failed
+        ):
             return
         try:
-            if await self.bot.store.take_notice(interaction.user.id):
+            told = await self.bot.store.take_notice(user_id)
+            self._notice_clear.add(user_id)
+            if told:  # not before: a pause still being recorded would otherwise be missed
+                self._dm_failed.discard(user_id)
                 await respond(interaction, NOTICE, ephemeral=True)
         except Exception:
             log.exception("could not tell member %s that their reminders are paused", interaction.user.id)
@@ -419,6 +432,7 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
     async def resume(self, interaction: discord.Interaction[MedcoderBot]) -> None:
         user_id = interaction.user.id
         await self.bot.store.take_notice(user_id)  # they are acting on it: no need to tell them again
+        self._dm_failed.discard(user_id)
         resumed = await self.bot.store.resume_member_reminders(user_id)
         if not resumed:
             await respond(interaction, "None of your reminders are paused.", ephemeral=True)

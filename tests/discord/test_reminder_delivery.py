@@ -276,6 +276,15 @@ async def test_closed_dms_pause_reminders_and_the_member_is_told_at_their_next_c
     assert nothing.json["data"]["content"] == "None of your reminders are paused."
 
 
+async def test_a_pause_from_before_a_restart_is_told_at_the_first_command(fake: FakeDiscord, bot: MedcoderBot) -> None:
+    await bot.store.add_reminder(uid(fake), "paused earlier", NOW + timedelta(hours=1), timezone="UTC")
+    await bot.store.pause_member_reminders(uid(fake))  # as a previous process's scheduler left it
+    interaction = await fake.invoke_slash("help")
+    await reply_to(fake, interaction)
+    assert (await fake.wait_for_followup(interaction)).json["content"] == NOTICE
+    assert not await bot.store.take_notice(uid(fake))
+
+
 async def test_a_discord_outage_is_retried_later_not_lost(
     fake: FakeDiscord, bot: MedcoderBot, clock: FakeClock
 ) -> None:
