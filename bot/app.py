@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.core import Engine
 from bot.core.clock import Clock, SystemClock
-from bot.core.store import SQLiteStore, Store
+from bot.core.store import Store, open_store
 from bot.exts import EXTENSIONS
 from bot.settings import Settings
 from bot.utils.answers import SuggestionButton
@@ -66,7 +66,7 @@ class MedcoderBot(commands.Bot):
         self.tree.error(on_app_command_error)
         # The store opens (and migrates) before any extension loads, so every cog can rely on it;
         # a database newer than the code stops start-up here with a clear StoreError.
-        self._store = await SQLiteStore.open(self.settings.db, clock=self.clock)
+        self._store = await open_store(self.settings.db, self.settings.database_dsn, clock=self.clock)
         self.store = self._store
         self.add_dynamic_items(SuggestionButton)
         for extension in EXTENSIONS:

@@ -81,7 +81,7 @@ def run_bot() -> int:
     except discord.LoginFailure:
         return _fail(BAD_TOKEN, EXIT_FAILURE)
     except StoreError as error:  # from setup_hook: e.g. a database newer than this code
-        return _fail(f"cannot open the database {settings.db}: {error}", EXIT_FAILURE)
+        return _fail(f"cannot open the database {settings.database_label}: {error}", EXIT_FAILURE)
     except (aiohttp.ClientError, OSError) as error:
         return _fail(f"could not reach Discord: {error}", EXIT_FAILURE)
     return EXIT_OK
@@ -115,7 +115,7 @@ def sync_commands(guild_id: int | None, *, force_global: bool = False) -> int:
     except discord.LoginFailure:
         return _fail(BAD_TOKEN, EXIT_FAILURE)
     except StoreError as error:
-        return _fail(f"cannot open the database {settings.db}: {error}", EXIT_FAILURE)
+        return _fail(f"cannot open the database {settings.database_label}: {error}", EXIT_FAILURE)
     except discord.Forbidden:
         return _fail(
             f"Discord refused to sync to guild {target}: is the bot in that server, "

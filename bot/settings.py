@@ -19,8 +19,8 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 class Settings(BaseSettings):
     """Everything the bot needs from its environment; defaults work for local development.
 
-    Variables: `DISCORD_TOKEN`, `MEDCODER_DB`, `MEDCODER_DEV_GUILD`, `MEDCODER_LOG_LEVEL`,
-    `MEDCODER_OWNER_IDS` (see `.env.example`). Real environment variables win over `.env`.
+    Variables: `DISCORD_TOKEN`, `MEDCODER_DB`, `MEDCODER_DATABASE_URL`, `MEDCODER_DEV_GUILD`,
+    `MEDCODER_LOG_LEVEL`, `MEDCODER_OWNER_IDS` (see `.env.example`). Real environment variables win over `.env`.
     """
 
     model_config = SettingsConfigDict(
@@ -37,6 +37,8 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "discord_token")
     )
     db: Path = Path("medcoder.db")
+    # postgresql://… to share one PostgreSQL database between several bot processes; unset: SQLite at `db`.
+    database_url: SecretStr | None = None
     dev_guild: int | None = None
     log_level: LogLevel = "INFO"
     owner_ids: frozenset[int] = frozenset()
@@ -50,6 +52,32 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return value.strip() or None
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        """Only PostgreSQL URLs: a typo (or a sqlite:// URL) fails at start-up, not at the first query."""
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (leave it unset to use SQLite at MEDCODER_DB)")
+        return value
+
+    @property
+    def database_dsn(self) -> str | None:
+        """The PostgreSQL URL in clear, for the store factory only (never log it: it may hold a password)."""
+        return None if self.database_url is None else self.database_url.get_secret_value()
+
+    @property
+    def database_label(self) -> str:
+        """Where the data lives, for messages: the SQLite path or the PostgreSQL URL without its password."""
+        if self.database_url is None:
+            return str(self.db)
+        from urllib.parse import urlsplit  # noqa: PLC0415
+
+        parts = urlsplit(self.database_url.get_secret_value())
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        return f"{parts.scheme}://{netloc}{parts.path}"
 
     @field_validator("log_level", mode="before")
     @classmethod
