@@ -11,17 +11,21 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
+import discord
 import pytest
 import pytest_asyncio
 
 from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
 from bot.core.clock import FakeClock
-from bot.core.scheduler import ReminderScheduler
+from bot.core.scheduler import DeliveryOutcome, ReminderScheduler
 from bot.exts.remind import NOT_YOURS, NOTICE
+from bot.utils.reminders import delivery_outcome
 from tests.discord.helpers import (
     assert_pings_nobody,
     components,
@@ -344,3 +348,32 @@ async def test_every_day_8am_comes_at_local_8_on_two_days_across_dst(
     assert reminder.due_at == datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
     for due in (first_due, second_due, reminder.due_at):
         assert due.astimezone(new_york).hour == 8
+
+
+def http_error(kind: type[discord.HTTPException], status: int, code: int = 0) -> discord.HTTPException:
+    response = SimpleNamespace(status=status, reason="reason")
+    return kind(response, {"code": code, "message": "m"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (http_error(discord.Forbidden, 403, 50007), DeliveryOutcome.DM_CLOSED),
+        (http_error(discord.Forbidden, 403, 50001), DeliveryOutcome.DM_CLOSED),
+        (http_error(discord.NotFound, 404, 10013), DeliveryOutcome.DROP),
+        (http_error(discord.HTTPException, 400, 50033), DeliveryOutcome.DROP),
+        (http_error(discord.HTTPException, 400, 50035), DeliveryOutcome.DROP),
+        (http_error(discord.DiscordServerError, 502), DeliveryOutcome.RETRY),
+        (http_error(discord.HTTPException, 429), DeliveryOutcome.RETRY),
+        (aiohttp.ClientConnectionError("reset"), DeliveryOutcome.RETRY),
+        (TimeoutError(), DeliveryOutcome.RETRY),
+    ],
+    ids=["dms-closed", "other-403", "unknown-user", "bad-recipient", "bad-body", "5xx", "429", "network", "timeout"],
+)
+def test_delivery_errors_map_to_what_the_scheduler_does(error: BaseException, outcome: DeliveryOutcome) -> None:
+    assert delivery_outcome(error) is outcome
+
+
+def test_an_unexpected_delivery_error_is_left_to_the_scheduler() -> None:
+    with pytest.raises(KeyError):
+        delivery_outcome(KeyError("bug"))
