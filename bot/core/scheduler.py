@@ -10,6 +10,10 @@ dies between claim and finish, the lease runs out and the reminder is claimed an
 so a crash can repeat a reminder that was in flight but never lose one. Reminders that came due
 while the bot was down are simply due at start-up; `Reminder.is_late(now)` lets the DM say so.
 
+Several processes can each run a scheduler on one PostgreSQL database: claims never overlap, and
+the store's `listen` hook (LISTEN/NOTIFY) wakes every process's task for a sooner reminder added
+anywhere, the way `notify()` does within one process.
+
 Time comes from the injected `Clock`, so tests move time and call `notify()` instead of sleeping.
 """
 
@@ -158,6 +162,21 @@ class ReminderScheduler:
         return len(claimed)
 
     async def _run(self) -> None:
+        # A shared database (PostgreSQL) tells every process's dispatcher about reminders added
+        # elsewhere; the default `Store.listen` does nothing. Failing to listen only costs latency.
+        try:
+            unlisten = await self._store.listen(self.notify)
+        except Exception:
+            log.exception("can't listen for reminders added by other processes; relying on the wake-up time")
+            unlisten = None
+        try:
+            await self._dispatch()
+        finally:
+            if unlisten is not None:
+                with suppress(Exception):
+                    await unlisten()
+
+    async def _dispatch(self) -> None:
         while not self._stopping:
             self._wake.clear()  # before looking, so a notify() during the look is not lost
             try:

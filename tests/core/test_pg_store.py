@@ -14,7 +14,8 @@ import asyncpg
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.store import StoreError
+from bot.core.scheduler import DeliveryOutcome, ReminderScheduler
+from bot.core.store import Reminder, StoreError
 from bot.core.store.migrate import load_migrations
 from bot.core.store.postgres import PostgresStore, load_pg_migrations, migrate_pg, pg_schema_version
 
@@ -157,3 +158,31 @@ async def test_add_snooze_resume_notify_other_processes(pg_dsn: str) -> None:
         await theirs.add_reminder(USER, "unheard", soon, timezone="UTC")
         await asyncio.sleep(0.2)
         assert heard.empty()
+
+
+async def test_a_sleeping_scheduler_wakes_for_a_reminder_added_by_another_process(pg_dsn: str) -> None:
+    """Nobody calls notify(): the NOTIFY from the other store's add wakes the dispatcher."""
+    clock = FakeClock()
+    async with await PostgresStore.open(pg_dsn, clock=clock) as mine, await PostgresStore.open(
+        pg_dsn, clock=clock
+    ) as theirs:
+        await mine.add_reminder(USER, "tomorrow", clock.now() + timedelta(days=1), timezone="UTC")
+        delivered: asyncio.Queue[Reminder] = asyncio.Queue()
+
+        async def deliver(reminder: Reminder) -> DeliveryOutcome:
+            delivered.put_nowait(reminder)
+            return DeliveryOutcome.SENT
+
+        scheduler = ReminderScheduler(mine, deliver, clock=clock, lease=LEASE)
+        scheduler.start()
+        try:
+            for _ in range(500):
+                if scheduler.idle and scheduler.planned is not None:
+                    break
+                await asyncio.sleep(0.01)
+            assert scheduler.planned == clock.now() + timedelta(days=1)
+            now = await theirs.add_reminder(USER + 1, "now", clock.now(), timezone="UTC")
+            assert (await asyncio.wait_for(delivered.get(), 5)).id == now.id
+        finally:
+            await scheduler.stop()
+        assert mine._listeners == []  # stopping the scheduler stopped listening
