@@ -171,6 +171,29 @@ async def test_snooze_until_tomorrow_is_the_same_local_time(
     assert reminder.due_at.astimezone(ZoneInfo("Europe/Paris")).hour == 8
 
 
+async def test_snoozing_is_refused_at_the_limit_and_for_a_cancelled_reminder(
+    fake: FakeDiscord, bot: MedcoderBot, clock: FakeClock
+) -> None:
+    await add(fake, "in 1 minute", "Delivered one-off")
+    await add(fake, "every day 9am", "Daily")
+    clock.advance(timedelta(minutes=1))
+    await settle(bot)
+    one_off = await next_dm(fake)
+    for i in range(24):  # with the daily one, 25 active: re-arming the delivered one-off would be a 26th
+        await bot.store.add_reminder(uid(fake), f"r{i}", clock.now() + timedelta(days=1), timezone="UTC")
+    refused = await reply_to(fake, await fake.click(one_off, button_ids(one_off)[0]))
+    assert is_ephemeral(refused.json["data"])
+    assert refused.json["data"]["content"].startswith("You already have 25 active reminders")
+
+    [daily] = [r for r in await bot.store.list_reminders(uid(fake)) if r.note == "Daily"]
+    clock.set(daily.due_at)
+    await settle(bot)
+    daily_dm = await next_dm(fake)
+    await bot.store.cancel_reminder(uid(fake), daily.id)
+    gone = await reply_to(fake, await fake.click(daily_dm, button_ids(daily_dm)[1]))
+    assert gone.json["data"]["content"].startswith("That reminder no longer exists")
+
+
 async def test_the_step_button_marks_the_step_done(fake: FakeDiscord, bot: MedcoderBot, clock: FakeClock) -> None:
     await add(fake, "in 1 hour", "Apply for an externship", step="step-experience")
     clock.advance(timedelta(hours=1))
