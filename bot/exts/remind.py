@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Self
 
@@ -58,6 +59,8 @@ DONE_PREFIX = "medcoder:rdone:"
 NOTICE = "I couldn't DM you your reminders, so they're paused. Open your DMs and use `/remind resume`."
 NOT_YOURS = "This reminder belongs to someone else; set your own with `/remind add`."
 GONE = "That reminder no longer exists; see yours with `/remind list`."
+NOTICE_RECHECK = 60.0  # seconds before a member's pending-notice flag is read again
+NOTICE_CHECKED_LIMIT = 50_000
 DM_CHANNEL_CACHE = 50_000  # member ids -> DM channel ids: two ints each, a few MB at most
 STATUS_MARKS = ("💤 ", "✅ Marked ")  # lines a button press appends to the DM (one of each kind at most)
 
@@ -224,7 +227,7 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         self.bot = bot
         self.scheduler = ReminderScheduler(bot.store, self.deliver, clock=bot.clock)
         self._dm_channels: OrderedDict[int, int] = OrderedDict()  # member id -> DM channel id, LRU
-        self._notice_clear: set[int] = set()  # members whose pending-notice flag was read since start-up
+        self._notice_checked: OrderedDict[int, float] = OrderedDict()  # member -> when their notice flag was read
         self._dm_failed: set[int] = set()  # members a DM failed for (DMs closed), until they are told
         super().__init__()
 
@@ -276,24 +279,33 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
             self._dm_channels.popitem(last=False)
         return channel
 
+    def _remember_checked(self, user_id: int, when: float) -> None:
+        self._notice_checked[user_id] = when
+        self._notice_checked.move_to_end(user_id)
+        if len(self._notice_checked) > NOTICE_CHECKED_LIMIT:
+            self._notice_checked.popitem(last=False)  # forgetting one only costs one more query
+
     @commands.Cog.listener("on_app_command_completion")
     async def tell_paused(self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any]) -> None:
         """After any command, tell a member once that their reminders are paused because DMs failed.
 
         A listener rather than a check in every cog: it covers every command, present and future,
         and runs after the command's own reply, so the note is a private follow-up beside it.
-        The store is asked only about a member's first command since start-up (a notice may predate
-        it) and after one of their DMs failed here: asking on every command cost a database round
-        trip per `/ask`. Only this process's scheduler pauses reminders, so that misses nothing.
+        Asking the store on every command cost a database round trip per `/ask`, so it is asked at
+        a member's first command since start-up (a notice may predate it), right after one of their
+        DMs failed here, and otherwise at most once per `NOTICE_RECHECK` (a scheduler in another
+        process on a shared database may have paused them).
         """
         user_id = interaction.user.id
-        if command.qualified_name == "remind resume" or (
-            user_id in self._notice_clear and user_id not in self._dm_failed
-        ):
+        if command.qualified_name == "remind resume":
+            return
+        now = time.monotonic()
+        checked = self._notice_checked.get(user_id)
+        if checked is not None and now - checked < NOTICE_RECHECK and user_id not in self._dm_failed:
             return
         try:
             told = await self.bot.store.take_notice(user_id)
-            self._notice_clear.add(user_id)
+            self._remember_checked(user_id, now)
             if told:  # not before: a pause still being recorded would otherwise be missed
                 self._dm_failed.discard(user_id)
                 await respond(interaction, NOTICE, ephemeral=True)

@@ -7,6 +7,7 @@ Time only moves when a test moves it; the test then `notify()`s the scheduler (f
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -34,7 +35,7 @@ from tests.discord.helpers import (
     make_settings,
     reply_to,
 )
-from tests.fakediscord import FakeDiscord, RecordedRequest, payloads, running_bot
+from tests.fakediscord import FakeDiscord, RecordedRequest, payloads, running_bot, wait_for_handlers
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -310,6 +311,22 @@ async def test_a_pause_from_before_a_restart_is_told_at_the_first_command(fake: 
     await reply_to(fake, interaction)
     assert (await fake.wait_for_followup(interaction)).json["content"] == NOTICE
     assert not await bot.store.take_notice(uid(fake))
+
+
+async def test_a_pause_by_another_process_is_told_once_the_recheck_interval_passed(
+    fake: FakeDiscord, bot: MedcoderBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await reply_to(fake, await fake.invoke_slash("help"))  # the flag is read: nothing pending
+    await bot.store.add_reminder(uid(fake), "paused elsewhere", NOW + timedelta(hours=1), timezone="UTC")
+    await bot.store.pause_member_reminders(uid(fake))  # as another process's scheduler would
+    quiet = await fake.invoke_slash("help")
+    await reply_to(fake, quiet)
+    await wait_for_handlers()
+    assert fake.find_requests("POST", rf"/webhooks/\d+/{quiet['token']}") == []  # within the interval
+    monkeypatch.setattr(sys.modules["bot.exts.remind"], "NOTICE_RECHECK", 0.0)  # the loaded module's
+    told = await fake.invoke_slash("help")
+    await reply_to(fake, told)
+    assert (await fake.wait_for_followup(told)).json["content"] == NOTICE
 
 
 async def test_a_discord_outage_is_retried_later_not_lost(
