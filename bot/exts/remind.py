@@ -11,7 +11,7 @@ the scheduler; the next app command they complete is followed by a private note 
 `/remind resume` turns them back on. On resume, an occurrence whose time passed while paused is
 delivered at once, marked late, and a recurring reminder then continues at its next occurrence
 (the same rule as for reminders missed while the bot was down): nothing is silently skipped, and
-nothing is delivered more than once.
+nothing is repeated (short of a crash mid-send, which the scheduler's lease turns into one repeat).
 """
 
 from __future__ import annotations
