@@ -22,7 +22,7 @@ from bot.core.store.models import StepLike
 from bot.utils.commands import everywhere
 from bot.utils.errors import report_interaction_error
 from bot.utils.interactions import respond
-from bot.utils.owner import refuse_unless_owner
+from bot.utils.owner import OwnerChoice, owner_choice_template, refuse_unless_owner
 from bot.utils.text import BUTTON_LABEL_LIMIT, escape_user_text, fit_content, truncate
 
 if TYPE_CHECKING:
@@ -134,47 +134,21 @@ class StepToggle(
         )
 
 
-class ResetChoice(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=re.compile(re.escape(RESET_PREFIX) + r"(?P<owner_id>\d+):(?P<choice>confirm|cancel)"),
-):
+class ResetChoice(OwnerChoice, template=owner_choice_template(RESET_PREFIX)):
     """The answer to "reset your checklist?": only the owner's confirm clears anything."""
 
-    def __init__(self, owner_id: int, choice: str) -> None:
-        confirm = choice == "confirm"
-        super().__init__(
-            discord.ui.Button(
-                label="Reset my checklist" if confirm else "Cancel",
-                style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
-                custom_id=f"{RESET_PREFIX}{owner_id}:{choice}",
-            )
-        )
-        self.owner_id = owner_id
-        self.choice = choice
+    prefix = RESET_PREFIX
+    confirm_label = "Reset my checklist"
+    thing = "checklist"
+    command = SHOW_COMMAND
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        return cls(int(match["owner_id"]), match["choice"])
-
-    async def callback(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        try:
-            await self._answer(interaction)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
-
-    async def _answer(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        if not await refuse_unless_owner(interaction, self.owner_id, thing="checklist", command=SHOW_COMMAND):
-            return
-        if self.choice != "confirm":
-            await interaction.response.edit_message(content="Kept your checklist as it was.", view=None)
-            return
+    async def confirmed(self, interaction: discord.Interaction[MedcoderBot]) -> str:
         cleared = await interaction.client.store.reset_checklist(self.owner_id)
         noun = "step" if cleared == 1 else "steps"
-        await interaction.response.edit_message(
-            content=f"Checklist reset: {cleared} done {noun} cleared. Start again with {SHOW_COMMAND}.", view=None
-        )
+        return f"Checklist reset: {cleared} done {noun} cleared. Start again with {SHOW_COMMAND}."
+
+    async def cancelled(self, interaction: discord.Interaction[MedcoderBot]) -> str:
+        return "Kept your checklist as it was."
 
 
 async def load_checklist(bot: MedcoderBot, user_id: int) -> list[ChecklistItem]:
@@ -188,13 +162,6 @@ def checklist_view(owner_id: int, items: Sequence[ChecklistItem]) -> discord.ui.
     for number, item in enumerate(items, 1):
         label = f"{number}. {short_title(item.title)}"
         view.add_item(StepToggle(owner_id, item.step_id, label=label, done=item.done))
-    return view
-
-
-def reset_view(owner_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(ResetChoice(owner_id, "confirm"))
-    view.add_item(ResetChoice(owner_id, "cancel"))
     return view
 
 
@@ -290,7 +257,7 @@ class Checklist(commands.GroupCog, group_name="checklist", group_description="Yo
             interaction,
             f"Reset your checklist? This clears your {done} done {noun}, and can't be undone.",
             ephemeral=True,
-            view=reset_view(interaction.user.id),
+            view=ResetChoice.view(interaction.user.id),
         )
 
 

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import io
 import json
-import re
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.utils.commands import everywhere
-from bot.utils.errors import report_interaction_error
 from bot.utils.interactions import respond
-from bot.utils.owner import refuse_unless_owner
+from bot.utils.owner import OwnerChoice, owner_choice_template
 
 if TYPE_CHECKING:
     from bot.app import MedcoderBot
@@ -62,60 +60,25 @@ def describe(export: dict[str, Any]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-class DeleteChoice(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=re.compile(re.escape(DELETE_PREFIX) + r"(?P<owner_id>\d+):(?P<choice>confirm|cancel)"),
-):
+class DeleteChoice(OwnerChoice, template=owner_choice_template(DELETE_PREFIX)):
     """The answer to "delete everything?": only the owner's confirm deletes anything."""
 
-    def __init__(self, owner_id: int, choice: str) -> None:
-        confirm = choice == "confirm"
-        super().__init__(
-            discord.ui.Button(
-                label="Delete my data" if confirm else "Cancel",
-                style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
-                custom_id=f"{DELETE_PREFIX}{owner_id}:{choice}",
-            )
-        )
-        self.owner_id = owner_id
-        self.choice = choice
+    prefix = DELETE_PREFIX
+    confirm_label = "Delete my data"
+    thing = "request"
+    command = "`/mydata delete`"
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        return cls(int(match["owner_id"]), match["choice"])
-
-    async def callback(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        # Dynamic items bypass the tree's error handler, so failures are reported here.
-        try:
-            await self._answer(interaction)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
-
-    async def _answer(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        if not await refuse_unless_owner(interaction, self.owner_id, thing="request", command="`/mydata delete`"):
-            return
-        if self.choice != "confirm":
-            await interaction.response.edit_message(content="Nothing was deleted.", view=None)
-            return
+    async def confirmed(self, interaction: discord.Interaction[MedcoderBot]) -> str:
         store = interaction.client.store
         # Described just before deleting: anything added in between is deleted too, only not named.
         before = await store.export_member(self.owner_id)
         deleted = await store.delete_member(self.owner_id)
-        content = (
-            f"Deleted everything I stored about you: {describe(before)}."
-            if deleted
-            else "There was nothing left to delete."
+        return f"Deleted everything I stored about you: {describe(before)}." if deleted else (
+            "There was nothing left to delete."
         )
-        await interaction.response.edit_message(content=content, view=None)
 
-
-def delete_view(owner_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(DeleteChoice(owner_id, "confirm"))
-    view.add_item(DeleteChoice(owner_id, "cancel"))
-    return view
+    async def cancelled(self, interaction: discord.Interaction[MedcoderBot]) -> str:
+        return "Nothing was deleted."
 
 
 @everywhere
@@ -157,7 +120,7 @@ class MyData(commands.GroupCog, group_name="mydata", group_description="See or d
             interaction,
             f"Delete everything I store about you? That is {describe(export)}. This can't be undone.",
             ephemeral=True,
-            view=delete_view(user_id),
+            view=DeleteChoice.view(user_id),
         )
 
 

@@ -7,8 +7,12 @@ reached by someone else (a forwarded link, a crafted interaction), so every pres
 
 from __future__ import annotations
 
+import re
+from typing import Any, ClassVar, Self
+
 import discord
 
+from bot.utils.errors import report_interaction_error
 from bot.utils.interactions import respond
 
 NOT_YOURS = "This {thing} belongs to someone else; use {command} for your own."
@@ -20,3 +24,66 @@ async def refuse_unless_owner(interaction: discord.Interaction, owner_id: int, *
         return True
     await respond(interaction, NOT_YOURS.format(thing=thing, command=command), ephemeral=True)
     return False
+
+
+def owner_choice_template(prefix: str) -> re.Pattern[str]:
+    """`<prefix><owner_id>:confirm|cancel`, the custom id of an `OwnerChoice` button."""
+    return re.compile(re.escape(prefix) + r"(?P<owner_id>\d+):(?P<choice>confirm|cancel)")
+
+
+class OwnerChoice(discord.ui.DynamicItem[discord.ui.Button], template=re.compile(r"(?!)")):
+    """One of a "are you sure?" pair (confirm / cancel) that only its owner may press.
+
+    Subclasses name their custom-id prefix (and pass `template=owner_choice_template(prefix)`),
+    the confirm button's label, what they guard, and what confirming and cancelling do. The base
+    never matches a custom id itself. It also reports its own errors: dynamic items bypass the
+    command tree's error handler.
+    """
+
+    prefix: ClassVar[str]
+    confirm_label: ClassVar[str]
+    thing: ClassVar[str]  # "checklist", "request": for the refusal note
+    command: ClassVar[str]  # where the presser can get their own, e.g. "`/checklist show`"
+
+    def __init__(self, owner_id: int, choice: str) -> None:
+        confirm = choice == "confirm"
+        super().__init__(
+            discord.ui.Button(
+                label=self.confirm_label if confirm else "Cancel",
+                style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
+                custom_id=f"{self.prefix}{owner_id}:{choice}",
+            )
+        )
+        self.owner_id = owner_id
+        self.choice = choice
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(int(match["owner_id"]), match["choice"])
+
+    @classmethod
+    def view(cls, owner_id: int) -> discord.ui.View:
+        """The confirm and cancel buttons; routed by custom id, so the view never expires."""
+        view = discord.ui.View(timeout=None)
+        view.add_item(cls(owner_id, "confirm"))
+        view.add_item(cls(owner_id, "cancel"))
+        return view
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            if not await refuse_unless_owner(interaction, self.owner_id, thing=self.thing, command=self.command):
+                return
+            message = await (self.confirmed(interaction) if self.choice == "confirm" else self.cancelled(interaction))
+            await interaction.response.edit_message(content=message, view=None)
+        except Exception as error:
+            await report_interaction_error(interaction, error)
+
+    async def confirmed(self, interaction: discord.Interaction) -> str:
+        """Do the thing; returns the text that replaces the question."""
+        raise NotImplementedError
+
+    async def cancelled(self, interaction: discord.Interaction) -> str:
+        """Returns the text that replaces the question when the owner cancels."""
+        raise NotImplementedError
