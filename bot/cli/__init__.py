@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_check = kb_sub.add_parser("check", help="validate a knowledge base and list every problem")
     p_check.add_argument("directory", nargs="?", help="directory (default: the packaged one)")
 
+    p_migrate = sub.add_parser(
+        "migrate-data", help="copy every member's data from SQLite to PostgreSQL (idempotent)"
+    )
+    p_migrate.add_argument("--from", dest="source", required=True, metavar="sqlite:///FILE", help="the SQLite database")
+    p_migrate.add_argument("--to", dest="target", required=True, metavar="postgresql://…", help="the PostgreSQL URL")
+
     sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     p_sync = sub.add_parser("sync", help="publish the slash commands to Discord")
     target = p_sync.add_mutually_exclusive_group()
@@ -80,6 +86,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return run_salary(args.chart, args.view, kb_dir=args.kb)
         case "kb":
             return kb.run_check(args.directory)
+        case "migrate-data":
+            from bot.cli.migrate import run_migrate_data
+
+            return run_migrate_data(args.source, args.target)
         case "run":
             return _run_discord()
         case "sync":

@@ -1,0 +1,106 @@
+"""`medcoder-bot migrate-data`: every member's data from SQLite to PostgreSQL, exactly, and idempotently."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.cli import main
+from bot.core.clock import FakeClock
+from bot.core.store import SQLiteStore, Store
+from bot.core.store.postgres import PostgresStore
+
+ALICE, BOB, CAROL = 111_111_111_111_111_111, 222_222_222_222_222_222, 333
+
+
+async def fill(store: Store, clock: FakeClock) -> None:
+    """Members in every state the bot produces: steps, timezones, notices, reminders of every status."""
+    await store.set_timezone(ALICE, "Europe/Paris")
+    await store.set_step(ALICE, "step-education", True)
+    clock.advance(60)
+    await store.set_step(ALICE, "step-certification", True)
+    await store.add_reminder(ALICE, "weekly", clock.now(), timezone="Europe/Paris", recurrence="weekly:0:19:00")
+    cancelled = await store.add_reminder(ALICE, "cancelled", clock.now() + timedelta(hours=1), timezone="UTC")
+    await store.cancel_reminder(ALICE, cancelled.id)
+    before = clock.now() - timedelta(minutes=5)
+    await store.add_reminder(BOB, "bob's", before, timezone="UTC", step_id="step-networking")
+    [claimed] = await store.claim_due(clock.now() - timedelta(minutes=1), lease=timedelta(minutes=5), limit=1)
+    await store.finish(claimed.id, claimed.claim_token or "", next_due=None)  # Bob's is done
+    await store.add_reminder(CAROL, "paused", clock.now() + timedelta(days=1), timezone="UTC")
+    await store.pause_member_reminders(CAROL)  # notice pending
+    await store.add_reminder(BOB, "in flight", clock.now(), timezone="UTC")
+    await store.claim_due(clock.now(), lease=timedelta(minutes=5), limit=10)  # claimed when copied
+
+
+async def migrate(source: Path, target: str) -> int:
+    return await asyncio.to_thread(main, ["migrate-data", "--from", f"sqlite:///{source}", "--to", target])
+
+
+async def test_copies_every_member_exactly_and_can_run_again(
+    tmp_path: Path, pg_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = FakeClock()
+    path = tmp_path / "medcoder.db"
+    async with await SQLiteStore.open(path, clock=clock) as sqlite:
+        await fill(sqlite, clock)
+        expected = {user: await sqlite.export_member(user) for user in (ALICE, BOB, CAROL)}
+
+    assert await migrate(path, pg_dsn) == 0
+    assert "copied 3 member(s), 2 checklist step(s) and 5 reminder(s)" in capsys.readouterr().out
+    assert await migrate(path, pg_dsn) == 0  # idempotent: the same result, no duplicates
+
+    async with await PostgresStore.open(pg_dsn, clock=clock) as pg:
+        for user, export in expected.items():
+            assert await pg.export_member(user) == export  # ids, times, statuses, claims, notice: all kept
+        assert await pg.take_notice(CAROL)
+        newer = await pg.add_reminder(ALICE, "after the move", clock.now(), timezone="UTC")
+        assert newer.id > max(r["id"] for e in expected.values() for r in e["reminders"])
+    conn = await asyncpg.connect(pg_dsn)
+    try:
+        assert await conn.fetchval("SELECT COUNT(*) FROM reminders") == 6
+    finally:
+        await conn.close()
+
+    # Changes in SQLite since the first copy are picked up by running it again.
+    async with await SQLiteStore.open(path, clock=clock) as sqlite:
+        await sqlite.set_step(BOB, "step-experience", True)
+    assert await migrate(path, pg_dsn) == 0
+    async with await PostgresStore.open(pg_dsn, clock=clock) as pg:
+        assert set(await pg.checklist(BOB)) == {"step-experience"}
+
+
+async def test_a_taken_reminder_id_is_not_overwritten(tmp_path: Path, pg_dsn: str) -> None:
+    clock = FakeClock()
+    path = tmp_path / "medcoder.db"
+    async with await SQLiteStore.open(path, clock=clock) as sqlite:
+        await sqlite.add_reminder(ALICE, "alice's", clock.now(), timezone="UTC")
+    async with await PostgresStore.open(pg_dsn, clock=clock) as pg:
+        await pg.add_reminder(BOB, "bob's, id 1 already", clock.now(), timezone="UTC")
+    assert await migrate(path, pg_dsn) == 1
+    async with await PostgresStore.open(pg_dsn, clock=clock) as pg:
+        [bobs] = await pg.list_reminders(BOB)
+        assert bobs.note == "bob's, id 1 already"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--from", "medcoder.db", "--to", "postgresql://x/y"], 2, "--from must be sqlite:///"),
+        (["--from", "sqlite:///a.db", "--to", "mysql://x/y"], 2, "--to must be a postgresql://"),
+        (["--from", "sqlite:///does/not/exist.db", "--to", "postgresql://x/y"], 1, "no SQLite database"),
+    ],
+)
+def test_bad_arguments(args: list[str], code: int, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate-data", *args]) == code
+    assert message in capsys.readouterr().err
+
+
+def test_unreachable_postgres_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.db"
+    path.touch()  # an empty file is an empty SQLite database
+    assert main(["migrate-data", "--from", f"sqlite:///{path}", "--to", f"postgresql://u@/db?host={tmp_path}"]) == 1
+    assert "migrate-data failed: cannot connect to PostgreSQL" in capsys.readouterr().err
