@@ -39,7 +39,9 @@ def export_file(user_id: int, export: dict[str, Any]) -> discord.File:
 
 
 def has_data(export: dict[str, Any]) -> bool:
-    return bool(export["checklist"] or export["reminders"] or export["timezone"] or export["notice_pending"])
+    return bool(
+        export["checklist"] or export["reminders"] or export["votes"] or export["timezone"] or export["notice_pending"]
+    )
 
 
 def _count(n: int, noun: str) -> str:
@@ -53,6 +55,8 @@ def describe(export: dict[str, Any]) -> str:
         parts.append(f"your checklist ({_count(len(export['checklist']), 'done step')})")
     if export["reminders"]:
         parts.append(_count(len(export["reminders"]), "reminder"))
+    if export["votes"]:
+        parts.append(f"{_count(len(export['votes']), 'vote')} on answers")
     if export["timezone"]:
         parts.append(f"your timezone ({export['timezone']})")
     if not parts:

@@ -318,7 +318,7 @@ async def test_export_and_delete(store: Store, clock: FakeClock, backend: Backen
     assert [r["note"] for r in export["reminders"]] == [f"note for {ALICE}", "weekly"]
     assert {r["user_id"] for r in export["reminders"]} == {ALICE}
     assert await store.export_member(999) == {
-        "user_id": 999, "timezone": None, "notice_pending": False, "checklist": [], "reminders": [],
+        "user_id": 999, "timezone": None, "notice_pending": False, "checklist": [], "reminders": [], "votes": [],
     }  # fmt: skip
 
     bob_before = await store.export_member(BOB)
@@ -328,3 +328,66 @@ async def test_export_and_delete(store: Store, clock: FakeClock, backend: Backen
     assert await store.export_member(BOB) == bob_before
     for table in ("members", "checklist", "reminders"):
         assert await backend.scalar(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", ALICE) == 0
+
+
+# --- Answer feedback and unanswered questions (issue 6) ---------------------------------------
+
+
+async def test_one_vote_per_member_and_entry_a_second_replaces_the_first(
+    store: Store, clock: FakeClock, backend: Backend
+) -> None:
+    assert await store.vote_counts() == {}
+    assert await store.record_vote(ALICE, "cpc-salary", True) is False
+    assert await store.record_vote(BOB, "cpc-salary", True) is False
+    assert await store.record_vote(ALICE, "where-to-study", False) is False
+    assert await store.vote_counts() == {"cpc-salary": (2, 0), "where-to-study": (0, 1)}
+    clock.advance(60)
+    assert await store.record_vote(ALICE, "cpc-salary", False) is True
+    assert await store.record_vote(ALICE, "cpc-salary", False) is True
+    assert await store.vote_counts() == {"cpc-salary": (1, 1), "where-to-study": (0, 1)}
+    assert await backend.scalar("SELECT COUNT(*) FROM feedback WHERE user_id = ?", ALICE) == 2
+
+
+async def test_votes_are_exported_and_deleted_with_the_member(
+    store: Store, clock: FakeClock, backend: Backend
+) -> None:
+    await store.record_vote(ALICE, "where-to-study", False)
+    await store.record_vote(ALICE, "cpc-salary", True)
+    await store.record_vote(BOB, "cpc-salary", True)
+    export = await store.export_member(ALICE)
+    assert json.loads(json.dumps(export)) == export
+    assert export["votes"] == [
+        {"entry_id": "cpc-salary", "helpful": True, "voted_at": clock.now().isoformat()},
+        {"entry_id": "where-to-study", "helpful": False, "voted_at": clock.now().isoformat()},
+    ]
+    assert await store.delete_member(ALICE) == 2 + 1  # two votes, the member row
+    assert await backend.scalar("SELECT COUNT(*) FROM feedback WHERE user_id = ?", ALICE) == 0
+    assert await store.vote_counts() == {"cpc-salary": (1, 0)}
+    assert (await store.export_member(ALICE))["votes"] == []
+
+
+async def test_unanswered_texts_are_counted_most_asked_first(store: Store, clock: FakeClock) -> None:
+    assert await store.unanswered_top(10) == []
+    for text in ("nurse pay", "dental coding", "nurse pay", "travel jobs", "nurse pay", "dental coding"):
+        await store.record_unanswered(text, cap=100)
+        clock.advance(1)
+    assert await store.unanswered_top(10) == [("nurse pay", 3), ("dental coding", 2), ("travel jobs", 1)]
+    assert await store.unanswered_top(2) == [("nurse pay", 3), ("dental coding", 2)]
+    assert await store.unanswered_top(0) == []
+
+
+async def test_unanswered_keeps_at_most_cap_texts_dropping_the_least_recent(
+    store: Store, clock: FakeClock, backend: Backend
+) -> None:
+    for text in ("a", "b", "c"):
+        await store.record_unanswered(text, cap=3)
+        clock.advance(1)
+    await store.record_unanswered("a", cap=3)  # "a" is now the most recent; "b" the oldest
+    clock.advance(1)
+    await store.record_unanswered("d", cap=3)
+    assert sorted(await store.unanswered_top(10)) == [("a", 2), ("c", 1), ("d", 1)]
+    await store.record_unanswered("e", cap=3)  # same second as "d": the new text is still kept
+    assert sorted(await store.unanswered_top(10)) == [("a", 2), ("d", 1), ("e", 1)]
+    await store.record_unanswered("f", cap=1)
+    assert await store.unanswered_top(10) == [("f", 1)]
+    assert await backend.scalar("SELECT COUNT(*) FROM unanswered") == 1

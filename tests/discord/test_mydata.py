@@ -104,6 +104,7 @@ async def test_delete_asks_first_then_deletes_only_the_members_data(fake: FakeDi
         "notice_pending": False,
         "checklist": [],
         "reminders": [],
+        "votes": [],
     }
     assert await bot.store.list_reminders(alice) == []
     assert await bot.store.export_member(bob) == bob_before

@@ -157,3 +157,20 @@ class Store(ABC):
     @abstractmethod
     async def delete_member(self, user_id: int) -> int:
         """Delete everything stored about the member; returns the number of rows deleted."""
+
+    # What the knowledge base learns from (issue 6)
+    @abstractmethod
+    async def record_vote(self, user_id: int, entry_id: str, helpful: bool) -> bool:
+        """Store the member's vote on an answer entry; True if it replaced an earlier vote on that entry."""
+
+    @abstractmethod
+    async def vote_counts(self) -> dict[str, tuple[int, int]]:
+        """Entry id -> (helpful votes, not helpful votes), for entries with at least one vote."""
+
+    @abstractmethod
+    async def record_unanswered(self, text: str, *, cap: int) -> None:
+        """Count one more ask of `text` (no member id); keep at most `cap` texts, dropping the least recent."""
+
+    @abstractmethod
+    async def unanswered_top(self, n: int) -> list[tuple[str, int]]:
+        """The `n` most asked unanswered texts with their counts, most asked (then most recent) first."""

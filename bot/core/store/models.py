@@ -106,6 +106,7 @@ class MemberExport:
     notice_pending: bool
     checklist: dict[str, datetime] = field(default_factory=dict)
     reminders: list[Reminder] = field(default_factory=list)
+    votes: dict[str, tuple[bool, datetime]] = field(default_factory=dict)  # entry id -> (helpful, voted at)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,4 +115,8 @@ class MemberExport:
             "notice_pending": self.notice_pending,
             "checklist": [{"step_id": k, "done_at": v.isoformat()} for k, v in sorted(self.checklist.items())],
             "reminders": [r.to_json() for r in self.reminders],
+            "votes": [
+                {"entry_id": k, "helpful": helpful, "voted_at": at.isoformat()}
+                for k, (helpful, at) in sorted(self.votes.items())
+            ],
         }

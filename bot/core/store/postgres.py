@@ -463,19 +463,67 @@ class PostgresStore(Store):
             reminders = await conn.fetch(
                 f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE user_id = $1 ORDER BY id", user_id
             )
+            votes = await conn.fetch("SELECT entry_id, helpful, voted_at FROM feedback WHERE user_id = $1", user_id)
         export = MemberExport(
             user_id=user_id,
             timezone=member["timezone"] if member else None,
             notice_pending=bool(member["notice_pending"]) if member else False,
             checklist={row["step_id"]: from_timestamp(row["done_at"]) for row in steps},
             reminders=[_reminder(row) for row in reminders],
+            votes={row["entry_id"]: (row["helpful"], from_timestamp(row["voted_at"])) for row in votes},
         )
         return export.to_json()
 
     async def delete_member(self, user_id: int) -> int:
         deleted = 0
         async with self._transaction() as conn:
-            for table in ("checklist", "reminders", "members"):
+            for table in ("checklist", "reminders", "feedback", "members"):
                 deleted += _changed(await conn.execute(f"DELETE FROM {table} WHERE user_id = $1", user_id))
         return deleted
 
+    # What the knowledge base learns from
+
+    async def record_vote(self, user_id: int, entry_id: str, helpful: bool) -> bool:
+        async with self._transaction() as conn:
+            await self._lock_member(conn, user_id)  # one vote at a time per member, so "replaced" is exact
+            earlier = await conn.fetchval(
+                "SELECT 1 FROM feedback WHERE user_id = $1 AND entry_id = $2", user_id, entry_id
+            )
+            await conn.execute(
+                "INSERT INTO feedback (user_id, entry_id, helpful, voted_at) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (user_id, entry_id) DO UPDATE"
+                " SET helpful = excluded.helpful, voted_at = excluded.voted_at",
+                user_id, entry_id, helpful, self._now(),
+            )  # fmt: skip
+        return earlier is not None
+
+    async def vote_counts(self) -> dict[str, tuple[int, int]]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT entry_id, COUNT(*) FILTER (WHERE helpful) AS yes, COUNT(*) FILTER (WHERE NOT helpful) AS no"
+                " FROM feedback GROUP BY entry_id"
+            )
+        return {row["entry_id"]: (int(row["yes"]), int(row["no"])) for row in rows}
+
+    async def record_unanswered(self, text: str, *, cap: int) -> None:
+        now = self._now()
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES ($1, 1, $2, $2)"
+                " ON CONFLICT (text) DO UPDATE SET count = unanswered.count + 1, last_seen = excluded.last_seen",
+                text, now,
+            )  # fmt: skip
+            excess = int(await conn.fetchval("SELECT COUNT(*) FROM unanswered")) - max(1, cap)
+            if excess > 0:  # the text just counted stays, even when others share its second
+                await conn.execute(
+                    "DELETE FROM unanswered WHERE text IN (SELECT text FROM unanswered WHERE text <> $1"
+                    " ORDER BY last_seen, count, text LIMIT $2)",
+                    text, excess,
+                )  # fmt: skip
+
+    async def unanswered_top(self, n: int) -> list[tuple[str, int]]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT text, count FROM unanswered ORDER BY count DESC, last_seen DESC, text LIMIT $1", max(0, n)
+            )
+        return [(row["text"], int(row["count"])) for row in rows]

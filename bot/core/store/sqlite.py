@@ -333,19 +333,68 @@ class SQLiteStore(Store):
             reminders = await db.execute_fetchall(
                 f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE user_id = ? ORDER BY id", (user_id,)
             )
+            votes = await db.execute_fetchall(
+                "SELECT entry_id, helpful, voted_at FROM feedback WHERE user_id = ?", (user_id,)
+            )
         export = MemberExport(
             user_id=user_id,
             timezone=member[0][0] if member else None,
             notice_pending=bool(member[0][1]) if member else False,
             checklist={step_id: from_timestamp(done_at) for step_id, done_at in steps},
             reminders=[_reminder(row) for row in reminders],
+            votes={entry_id: (bool(helpful), from_timestamp(at)) for entry_id, helpful, at in votes},
         )
         return export.to_json()
 
     async def delete_member(self, user_id: int) -> int:
         deleted = 0
         async with self._transaction() as db:
-            for table in ("checklist", "reminders", "members"):
+            for table in ("checklist", "reminders", "feedback", "members"):
                 cursor = await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
                 deleted += cursor.rowcount
         return deleted
+
+    # What the knowledge base learns from
+
+    async def record_vote(self, user_id: int, entry_id: str, helpful: bool) -> bool:
+        async with self._transaction() as db:
+            earlier = list(
+                await db.execute_fetchall(
+                    "SELECT 1 FROM feedback WHERE user_id = ? AND entry_id = ?", (user_id, entry_id)
+                )
+            )
+            await db.execute(ENSURE_MEMBER, (user_id,))
+            await db.execute(
+                "INSERT INTO feedback (user_id, entry_id, helpful, voted_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (user_id, entry_id) DO UPDATE"
+                " SET helpful = excluded.helpful, voted_at = excluded.voted_at",
+                (user_id, entry_id, int(helpful), self._now()),
+            )
+        return bool(earlier)
+
+    async def vote_counts(self) -> dict[str, tuple[int, int]]:
+        rows = await self._fetch("SELECT entry_id, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY entry_id")
+        return {entry_id: (int(yes), int(no)) for entry_id, yes, no in rows}
+
+    async def record_unanswered(self, text: str, *, cap: int) -> None:
+        now = self._now()
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES (?, 1, ?, ?)"
+                " ON CONFLICT (text) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
+                (text, now, now),
+            )
+            rows = list(await db.execute_fetchall("SELECT COUNT(*) FROM unanswered"))
+            excess = int(rows[0][0]) - max(1, cap)
+            if excess > 0:  # the text just counted stays, even when others share its second
+                await db.execute(
+                    "DELETE FROM unanswered WHERE text IN (SELECT text FROM unanswered WHERE text <> ?"
+                    " ORDER BY last_seen, count, text LIMIT ?)",
+                    (text, excess),
+                )
+
+    async def unanswered_top(self, n: int) -> list[tuple[str, int]]:
+        rows = await self._fetch(
+            "SELECT text, count FROM unanswered ORDER BY count DESC, last_seen DESC, text LIMIT ?", (max(0, n),)
+        )
+        return [(text, int(count)) for text, count in rows]
