@@ -55,6 +55,7 @@ class MedcoderBot(commands.Bot):
             owner_ids=set(settings.owner_ids),  # empty: discord.py asks Discord for the app owner
             allowed_installs=DEFAULT_INSTALLS,
             allowed_contexts=DEFAULT_CONTEXTS,
+            **sharding(settings),
         )
         self.settings = settings
         self.engine = engine
@@ -91,6 +92,23 @@ class MedcoderBot(commands.Bot):
         )
 
 
+def sharding(settings: Settings) -> dict[str, object]:
+    """`AutoShardedBot` options from the settings; none for an unsharded bot."""
+    if settings.shard_count is None:
+        return {}
+    return {"shard_count": settings.shard_count, "shard_ids": settings.shard_ids}
+
+
+class ShardedMedcoderBot(MedcoderBot, commands.AutoShardedBot):
+    """The same bot running a range of shards (`MEDCODER_SHARD_COUNT`, `MEDCODER_SHARDS`).
+
+    Why a subclass chosen by configuration: past 2,500 servers Discord requires sharding, and a large
+    bot runs several processes, each with some shards, sharing PostgreSQL. A bot that doesn't configure
+    shards keeps the plain single-connection `commands.Bot` it always had. Direct messages arrive on
+    shard 0 only, so whichever process hosts shard 0 answers them; every process dispatches reminders.
+    """
+
+
 def create_bot(
     settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None
 ) -> MedcoderBot:
@@ -98,8 +116,10 @@ def create_bot(
 
     `clock` is for tests and benchmarks that move time (reminders); the default is the wall clock.
     """
-    return MedcoderBot(
-        settings=settings if settings is not None else Settings(),
+    settings = settings if settings is not None else Settings()
+    cls = MedcoderBot if settings.shard_count is None else ShardedMedcoderBot
+    return cls(
+        settings=settings,
         engine=engine if engine is not None else Engine.load(),
         clock=clock,
     )

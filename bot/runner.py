@@ -38,9 +38,10 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _load_settings() -> Settings | None:
+def _load_settings(**overrides: object) -> Settings | None:
+    """The settings from the environment; `overrides` (command-line options) win over it."""
     try:
-        return Settings()
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     except ValidationError as error:
         problems = "; ".join(
             f"{Settings.env_name(str(e['loc'][0])) if e['loc'] else 'settings'}: {e['msg']}"
@@ -64,9 +65,13 @@ def _configure_logging(settings: Settings) -> None:
         logger.setLevel(max(logging.INFO, settings.log_level_number))
 
 
-def run_bot() -> int:
-    """Connect to Discord and serve until interrupted; the exit code says how it ended."""
-    settings = _load_settings()
+def run_bot(*, shard_count: int | None = None, shards: str | None = None) -> int:
+    """Connect to Discord and serve until interrupted; the exit code says how it ended.
+
+    `shard_count` and `shards` ("A-B") run a range of shards in this process, overriding
+    MEDCODER_SHARD_COUNT and MEDCODER_SHARDS.
+    """
+    settings = _load_settings(shard_count=shard_count, shards=shards)
     if settings is None:
         return EXIT_CONFIG
     if settings.discord_token is None:

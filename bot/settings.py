@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -20,7 +20,8 @@ class Settings(BaseSettings):
     """Everything the bot needs from its environment; defaults work for local development.
 
     Variables: `DISCORD_TOKEN`, `MEDCODER_DB`, `MEDCODER_DATABASE_URL`, `MEDCODER_DEV_GUILD`,
-    `MEDCODER_LOG_LEVEL`, `MEDCODER_OWNER_IDS` (see `.env.example`). Real environment variables win over `.env`.
+    `MEDCODER_LOG_LEVEL`, `MEDCODER_OWNER_IDS`, `MEDCODER_SHARD_COUNT`, `MEDCODER_SHARDS`
+    (see `.env.example`). Real environment variables win over `.env`.
     """
 
     model_config = SettingsConfigDict(
@@ -40,8 +41,16 @@ class Settings(BaseSettings):
     # postgresql://… to share one PostgreSQL database between several bot processes; unset: SQLite at `db`.
     database_url: SecretStr | None = None
     dev_guild: int | None = None
+    # Sharding, for a bot in thousands of servers run as several processes: how many shards in all,
+    # and which of them this process runs ("A-B", inclusive). Unset: Discord's recommended count, all here.
+    shard_count: int | None = Field(default=None, ge=1)
+    shards: str | None = None
     log_level: LogLevel = "INFO"
     owner_ids: frozenset[int] = frozenset()
+    # Count questions the knowledge base could not answer (cleaned text only, no member id), keeping
+    # at most `unanswered_cap` distinct texts; `medcoder-bot kb gaps` reports them.
+    record_unanswered: bool = True
+    unanswered_cap: int = Field(default=1000, ge=1)
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -79,6 +88,28 @@ class Settings(BaseSettings):
             netloc += f":{parts.port}"
         return f"{parts.scheme}://{netloc}{parts.path}"
 
+    @field_validator("shards")
+    @classmethod
+    def _shard_range(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_shard_range(value)
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit_the_count(self) -> Settings:
+        """A range needs the total (every process must agree on it) and must lie inside it."""
+        if self.shards is not None:
+            if self.shard_count is None:
+                raise ValueError("MEDCODER_SHARDS needs MEDCODER_SHARD_COUNT (the total number of shards)")
+            if max(parse_shard_range(self.shards)) >= self.shard_count:
+                raise ValueError(f"MEDCODER_SHARDS {self.shards} is outside 0-{self.shard_count - 1}")
+        return self
+
+    @property
+    def shard_ids(self) -> list[int] | None:
+        """The shards this process runs, or None for all of them."""
+        return None if self.shards is None else parse_shard_range(self.shards)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
@@ -102,3 +133,15 @@ class Settings(BaseSettings):
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+
+def parse_shard_range(text: str) -> list[int]:
+    """ "0-3" -> [0, 1, 2, 3]; "5" -> [5]. Raises ValueError for anything else."""
+    first, _, last = text.strip().partition("-")
+    try:
+        start, end = int(first), int(last or first)
+    except ValueError:
+        raise ValueError(f"shards must look like A-B (e.g. 0-3), got {text!r}") from None
+    if not 0 <= start <= end:
+        raise ValueError(f"shards must look like A-B with 0 <= A <= B, got {text!r}")
+    return list(range(start, end + 1))

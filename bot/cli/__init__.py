@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = p_kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     p_check = kb_sub.add_parser("check", help="validate a knowledge base and list every problem")
     p_check.add_argument("directory", nargs="?", help="directory (default: the packaged one)")
+    p_gaps = kb_sub.add_parser("gaps", help="most asked unanswered questions and answers voted not helpful")
+    p_gaps.add_argument("--top", type=int, default=10, metavar="N", help="how many of each (default: 10)")
 
     p_migrate = sub.add_parser(
         "migrate-data", help="copy every member's data from SQLite to PostgreSQL (idempotent)"
@@ -51,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_migrate.add_argument("--from", dest="source", required=True, metavar="sqlite:///FILE", help="the SQLite database")
     p_migrate.add_argument("--to", dest="target", required=True, metavar="postgresql://…", help="the PostgreSQL URL")
 
-    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    p_run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    p_run.add_argument(
+        "--shard-count", type=int, metavar="N", help="total shards across all processes (MEDCODER_SHARD_COUNT)"
+    )
+    p_run.add_argument("--shards", metavar="A-B", help="the shards this process runs, e.g. 0-3 (MEDCODER_SHARDS)")
     p_sync = sub.add_parser("sync", help="publish the slash commands to Discord")
     target = p_sync.add_mutually_exclusive_group()
     target.add_argument("--guild", type=int, metavar="ID", help="sync to one server only (instant)")
@@ -84,6 +90,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from bot.cli.salary import run_salary
 
             return run_salary(args.chart, args.view, kb_dir=args.kb)
+        case "kb" if args.kb_command == "gaps":
+            from bot.cli.gaps import run_gaps
+
+            return run_gaps(args.top)
         case "kb":
             return kb.run_check(args.directory)
         case "migrate-data":
@@ -91,7 +101,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return run_migrate_data(args.source, args.target)
         case "run":
-            return _run_discord()
+            return _run_discord(shard_count=args.shard_count, shards=args.shards)
         case "sync":
             from bot.runner import sync_commands
 
@@ -105,10 +115,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return ask.run_chat(kb_dir=None)
 
 
-def _run_discord() -> int:
+def _run_discord(*, shard_count: int | None = None, shards: str | None = None) -> int:
     from bot.runner import run_bot
 
-    return run_bot()
+    return run_bot(shard_count=shard_count, shards=shards)
 
 
 def _token_configured() -> bool:
