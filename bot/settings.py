@@ -47,10 +47,6 @@ class Settings(BaseSettings):
     shards: str | None = None
     log_level: LogLevel = "INFO"
     owner_ids: frozenset[int] = frozenset()
-    # Count questions the knowledge base could not answer (cleaned text only, no member id), keeping
-    # at most `unanswered_cap` distinct texts; `medcoder-bot kb gaps` reports them.
-    record_unanswered: bool = True
-    unanswered_cap: int = Field(default=1000, ge=1)
 
     @field_validator("discord_token", mode="before")
     @classmethod
