@@ -32,6 +32,10 @@ async def fill(store: Store, clock: FakeClock) -> None:
     await store.finish(claimed.id, claimed.claim_token or "", next_due=None)  # Bob's is done
     await store.add_reminder(CAROL, "paused", clock.now() + timedelta(days=1), timezone="UTC")
     await store.pause_member_reminders(CAROL)  # notice pending
+    await store.record_vote(ALICE, "cpc-salary", helpful=True)
+    await store.record_vote(BOB, "cpc-salary", helpful=False)
+    await store.record_unanswered("what about coding bootcamps", cap=100)
+    await store.record_unanswered("what about coding bootcamps", cap=100)
     await store.add_reminder(BOB, "in flight", clock.now(), timezone="UTC")
     await store.claim_due(clock.now(), lease=timedelta(minutes=5), limit=10)  # claimed when copied
 
@@ -57,6 +61,8 @@ async def test_copies_every_member_exactly_and_can_run_again(
         for user, export in expected.items():
             assert await pg.export_member(user) == export  # ids, times, statuses, claims, notice: all kept
         assert await pg.take_notice(CAROL)
+        assert await pg.vote_counts() == {"cpc-salary": (1, 1)}
+        assert await pg.unanswered_top(5) == [("what about coding bootcamps", 2)]
         newer = await pg.add_reminder(ALICE, "after the move", clock.now(), timezone="UTC")
         assert newer.id > max(r["id"] for e in expected.values() for r in e["reminders"])
     conn = await asyncpg.connect(pg_dsn)

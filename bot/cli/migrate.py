@@ -3,7 +3,8 @@
 Why a command and not a dump script: moving from one process on SQLite to several sharing PostgreSQL
 (issue 7) must keep every member's checklist, timezone, pending notice and reminders, including the
 reminder ids that buttons on DMs already sent refer to. The copy is idempotent (upserts keyed by the
-same primary keys), so it can be run again after a failure, or once more just before switching the
+same primary keys: members, checklists, reminders, answer votes, and the member-less unanswered
+question counts), so it can be run again after a failure, or once more just before switching the
 bot over to pick up what changed meanwhile. Both databases are migrated to the current schema first.
 """
 
@@ -41,13 +42,28 @@ class Copied:
         )
 
 
-def _read_sqlite(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+Rows = list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Source:
+    members: Rows
+    steps: Rows
+    reminders: Rows
+    votes: Rows
+    unanswered: Rows
+
+
+def _read_sqlite(path: Path) -> Source:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as raw:
         rows = raw.execute("SELECT user_id, timezone, notice_pending FROM members")
         members = [(user_id, timezone, bool(notice)) for user_id, timezone, notice in rows]
         steps = raw.execute("SELECT user_id, step_id, done_at FROM checklist").fetchall()
         reminders = raw.execute(f"SELECT {', '.join(REMINDER_COLUMNS)} FROM reminders ORDER BY id").fetchall()
-    return members, steps, reminders
+        rows = raw.execute("SELECT user_id, entry_id, helpful, voted_at FROM feedback")
+        votes = [(user_id, entry, bool(helpful), at) for user_id, entry, helpful, at in rows]
+        unanswered = raw.execute("SELECT text, count, first_seen, last_seen FROM unanswered").fetchall()
+    return Source(members, steps, reminders, votes, unanswered)
 
 
 async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
@@ -58,7 +74,8 @@ async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
 
     async with await SQLiteStore.open(path, clock=SystemClock()):  # brings the file to the current schema
         pass
-    members, steps, reminders = _read_sqlite(path)
+    source = _read_sqlite(path)
+    members, steps, reminders = source.members, source.steps, source.reminders
     async with await PostgresStore.open(dsn, clock=SystemClock()):  # creates or upgrades the schema
         pass
     conn = await asyncpg.connect(dsn)
@@ -81,6 +98,19 @@ async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
                 f"INSERT INTO reminders ({', '.join(REMINDER_COLUMNS)}) VALUES ({placeholders})"
                 f" ON CONFLICT (id) DO UPDATE SET {updates} WHERE reminders.user_id = excluded.user_id",
                 reminders,
+            )
+            await conn.executemany(
+                "INSERT INTO feedback (user_id, entry_id, helpful, voted_at) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (user_id, entry_id) DO UPDATE"
+                " SET helpful = excluded.helpful, voted_at = excluded.voted_at",
+                source.votes,
+            )
+            # Unanswered questions carry no member id; the source's counts replace the target's.
+            await conn.executemany(
+                "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (text) DO UPDATE SET count = excluded.count, first_seen = excluded.first_seen,"
+                " last_seen = excluded.last_seen",
+                source.unanswered,
             )
             # Rows now holding the source's (id, member) pairs: the ones copied, whether new or updated.
             ids = [r[0] for r in reminders]
