@@ -20,8 +20,9 @@ class Settings(BaseSettings):
     """Everything the bot needs from its environment; defaults work for local development.
 
     Variables: `DISCORD_TOKEN`, `MEDCODER_DB`, `MEDCODER_DATABASE_URL`, `MEDCODER_DEV_GUILD`,
-    `MEDCODER_LOG_LEVEL`, `MEDCODER_OWNER_IDS`, `MEDCODER_SHARD_COUNT`, `MEDCODER_SHARDS`
-    (see `.env.example`). Real environment variables win over `.env`.
+    `MEDCODER_LOG_LEVEL`, `MEDCODER_OWNER_IDS`, `MEDCODER_SHARD_COUNT`, `MEDCODER_SHARDS`,
+    `MEDCODER_RECORD_UNANSWERED`, `MEDCODER_UNANSWERED_CAP` (see `.env.example`).
+    Real environment variables win over `.env`.
     """
 
     model_config = SettingsConfigDict(
@@ -47,6 +48,10 @@ class Settings(BaseSettings):
     shards: str | None = None
     log_level: LogLevel = "INFO"
     owner_ids: frozenset[int] = frozenset()
+    # Count questions the knowledge base could not answer (cleaned text only, no member id), keeping
+    # at most `unanswered_cap` distinct texts; `medcoder-bot kb gaps` reports them.
+    record_unanswered: bool = True
+    unanswered_cap: int = Field(default=1000, ge=1)
 
     @field_validator("discord_token", mode="before")
     @classmethod

@@ -2,7 +2,7 @@
 
 Why one entry point with subcommands: a newcomer runs `medcoder-bot` and gets the terminal chat
 (no token needed) or, with `DISCORD_TOKEN` set, the Discord bot; graders and scripts use
-`ask --json`; maintainers use `kb check` and `salary --chart`. Exit codes: 0 ok, 1 a checked
+`ask --json`; maintainers use `kb check`, `kb gaps` and `salary --chart`. Exit codes: 0 ok, 1 a checked
 failure (invalid knowledge base, rejected token, unwritable file), 2 bad usage or missing configuration.
 """
 
@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = p_kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     p_check = kb_sub.add_parser("check", help="validate a knowledge base and list every problem")
     p_check.add_argument("directory", nargs="?", help="directory (default: the packaged one)")
+    p_gaps = kb_sub.add_parser("gaps", help="most asked unanswered questions and answers voted not helpful")
+    p_gaps.add_argument("--top", type=int, default=10, metavar="N", help="how many of each (default: 10)")
 
     p_migrate = sub.add_parser(
         "migrate-data", help="copy every member's data from SQLite to PostgreSQL (idempotent)"
@@ -88,6 +90,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from bot.cli.salary import run_salary
 
             return run_salary(args.chart, args.view, kb_dir=args.kb)
+        case "kb" if args.kb_command == "gaps":
+            from bot.cli.gaps import run_gaps
+
+            return run_gaps(args.top)
         case "kb":
             return kb.run_check(args.directory)
         case "migrate-data":

@@ -1,7 +1,8 @@
 """`/ask question`: any question about becoming a medical coder, answered by the engine.
 
 The question is quoted back (escaped, shortened) so a public answer makes sense to the rest of
-the channel; "did you mean" replies carry suggestion buttons (see `bot.utils.answers`).
+the channel; "did you mean" replies carry suggestion buttons (see `bot.utils.answers`), answers
+carry vote buttons, and unanswered questions are counted (see `bot.utils.feedback`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.utils.answers import compose, suggestion_view
+from bot.utils.answers import compose
 from bot.utils.commands import PRIVATE_DESCRIPTION, everywhere
+from bot.utils.feedback import VoteButton, note_unanswered, reply_view
 from bot.utils.interactions import respond
 
 if TYPE_CHECKING:
@@ -28,6 +30,13 @@ class Ask(commands.Cog):
     def __init__(self, bot: MedcoderBot) -> None:
         self.bot = bot
 
+    async def cog_load(self) -> None:
+        # Here rather than in `setup_hook`: the vote buttons belong to answers, and the DM path shares them.
+        self.bot.add_dynamic_items(VoteButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(VoteButton)
+
     @app_commands.command(name="ask", description="Ask anything about becoming a medical coder")
     @app_commands.describe(
         question="Your question, e.g. “which certification should I get?”", private=PRIVATE_DESCRIPTION
@@ -40,8 +49,8 @@ class Ask(commands.Cog):
         private: bool = False,
     ) -> None:
         reply = self.bot.engine.ask(question)
-        view = suggestion_view(reply)
-        await respond(interaction, compose(reply, question=question), ephemeral=private, view=view)
+        await respond(interaction, compose(reply, question=question), ephemeral=private, view=reply_view(reply))
+        await note_unanswered(self.bot, reply, question)
 
 
 async def setup(bot: MedcoderBot) -> None:

@@ -2,7 +2,8 @@
 
 Discord delivers DM content to bots without the privileged message-content intent. A per-member
 limit (5 messages in 10 seconds) answers the first excess message once and then stays quiet.
-The text of a DM is never logged.
+The text of a DM is never logged; an unanswered one is only counted, without the member's id
+(`bot.utils.feedback`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.utils.answers import compose, suggestion_view
+from bot.utils.answers import compose
 from bot.utils.errors import report_message_error
+from bot.utils.feedback import note_unanswered, reply_view
 from bot.utils.ratelimit import SlidingWindowLimiter, Verdict
 
 if TYPE_CHECKING:
@@ -50,11 +52,12 @@ class DirectMessages(commands.Cog):
                 await message.channel.send(SLOW_DOWN)
                 return
             reply = self.bot.engine.ask(message.content)
-            view = suggestion_view(reply)
+            view = reply_view(reply)
             if view is None:
                 await message.channel.send(compose(reply))
             else:
                 await message.channel.send(compose(reply), view=view)
+            await note_unanswered(self.bot, reply, message.content)
         except Exception as error:
             await report_message_error(message, error)
 

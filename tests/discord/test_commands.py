@@ -111,7 +111,11 @@ async def test_ask_answers_and_quotes_the_question(fake: FakeDiscord) -> None:
     assert content.startswith("> **Question:** cpc pay\n")
     assert "Certified Professional Coder (CPC): $54,590" in content
     assert "Source:" in content
-    assert not components(reply.json["data"])
+    # The answer's only components are its two vote buttons (tests/discord/test_feedback.py).
+    assert [b["custom_id"] for b in components(reply.json["data"])] == [
+        "medcoder:vote:salary-by-position:1",
+        "medcoder:vote:salary-by-position:0",
+    ]
 
 
 async def test_ask_fallback_says_what_the_bot_can_answer(fake: FakeDiscord) -> None:
