@@ -24,6 +24,7 @@ from bot.utils.errors import report_interaction_error
 from bot.utils.interactions import respond
 from bot.utils.owner import OwnerChoice, owner_choice_template, refuse_unless_owner
 from bot.utils.text import BUTTON_LABEL_LIMIT, escape_user_text, fit_content, truncate
+from bot.utils.views import routed_view
 
 if TYPE_CHECKING:
     from bot.app import MedcoderBot
@@ -158,11 +159,12 @@ async def load_checklist(bot: MedcoderBot, user_id: int) -> list[ChecklistItem]:
 
 def checklist_view(owner_id: int, items: Sequence[ChecklistItem]) -> discord.ui.View:
     """A button per step; presses are routed by custom id to `StepToggle`, so nothing expires."""
-    view = discord.ui.View(timeout=None)
-    for number, item in enumerate(items, 1):
-        label = f"{number}. {short_title(item.title)}"
-        view.add_item(StepToggle(owner_id, item.step_id, label=label, done=item.done))
-    return view
+    return routed_view(
+        *(
+            StepToggle(owner_id, item.step_id, label=f"{number}. {short_title(item.title)}", done=item.done)
+            for number, item in enumerate(items, 1)
+        )
+    )
 
 
 @everywhere

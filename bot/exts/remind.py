@@ -48,6 +48,7 @@ from bot.utils.reminders import (
     zone,
 )
 from bot.utils.text import BUTTON_LABEL_LIMIT, escape_user_text, truncate
+from bot.utils.views import routed_view
 
 if TYPE_CHECKING:
     from bot.app import MedcoderBot
@@ -210,13 +211,10 @@ def _limit_message(limit: int) -> str:
 
 def reminder_view(owner_id: int, reminder_id: int, step: StepLike | None, *, snooze: bool = True) -> discord.ui.View:
     """The DM's buttons; presses are routed by custom id to the dynamic items, so nothing expires."""
-    view = discord.ui.View(timeout=None)
-    if snooze:
-        for choice in SNOOZE_CHOICES:
-            view.add_item(SnoozeButton(owner_id, reminder_id, choice))
+    items: list[discord.ui.Item] = [SnoozeButton(owner_id, reminder_id, c) for c in SNOOZE_CHOICES] if snooze else []
     if step is not None:
-        view.add_item(StepDoneButton(owner_id, reminder_id, step.id, label=f"Mark {step.title} done"))
-    return view
+        items.append(StepDoneButton(owner_id, reminder_id, step.id, label=f"Mark {step.title} done"))
+    return routed_view(*items)
 
 
 @everywhere

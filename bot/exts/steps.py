@@ -17,6 +17,7 @@ from bot.utils.commands import PRIVATE_DESCRIPTION, everywhere
 from bot.utils.errors import report_interaction_error
 from bot.utils.interactions import is_invoker, respond
 from bot.utils.text import SELECT_OPTION_LABEL_LIMIT, fit_content, truncate
+from bot.utils.views import routed_view
 
 if TYPE_CHECKING:
     from bot.app import MedcoderBot
@@ -125,9 +126,7 @@ class StepSelect(discord.ui.DynamicItem[discord.ui.Select], template=re.escape(S
 
 def steps_view(engine: Engine, *, chosen: str | None = None) -> discord.ui.View:
     # Choices are routed by custom_id to the registered StepSelect, so nothing needs to expire.
-    view = discord.ui.View(timeout=None)
-    view.add_item(StepSelect(engine, chosen=chosen))
-    return view
+    return routed_view(StepSelect(engine, chosen=chosen))
 
 
 class Steps(commands.Cog):

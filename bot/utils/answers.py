@@ -17,6 +17,7 @@ from bot.core import Reply, ReplyKind
 from bot.utils.errors import report_interaction_error
 from bot.utils.interactions import is_invoker, respond
 from bot.utils.text import BUTTON_LABEL_LIMIT, CUSTOM_ID_LIMIT, escape_user_text, fit_content, truncate
+from bot.utils.views import routed_view
 
 if TYPE_CHECKING:
     from bot.app import MedcoderBot
@@ -100,15 +101,13 @@ def suggestion_view(reply: Reply) -> discord.ui.View | None:
     """
     if reply.kind is not ReplyKind.SUGGEST or not reply.suggestions:
         return None
-    view = discord.ui.View(timeout=None)
+    buttons = []
     for suggestion in reply.suggestions[:25]:
         custom_id = ASK_PREFIX + suggestion.entry_id
-        if len(
+        if len(custom_id) > CUSTOM_ID_LIMIT or not SuggestionButton.__discord_ui_compiled_template__.fullmatch(
             custom_id
-        ) > CUSTOM_ID_LIMIT or not SuggestionButton.__discord_ui_compiled_template__.fullmatch(custom_id):
-            log.warning(
-                "Suggestion %r cannot be a button: its id does not fit a custom_id", suggestion.entry_id
-            )
+        ):
+            log.warning("Suggestion %r cannot be a button: its id does not fit a custom_id", suggestion.entry_id)
             continue
-        view.add_item(SuggestionButton(suggestion.entry_id, suggestion.title))
-    return view if view.children else None
+        buttons.append(SuggestionButton(suggestion.entry_id, suggestion.title))
+    return routed_view(*buttons) if buttons else None

@@ -13,6 +13,7 @@ turns that off.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import TYPE_CHECKING, Any, Self
@@ -25,6 +26,7 @@ from bot.utils.answers import suggestion_view
 from bot.utils.errors import report_interaction_error
 from bot.utils.interactions import respond
 from bot.utils.text import CUSTOM_ID_LIMIT
+from bot.utils.views import routed_view
 
 if TYPE_CHECKING:
     from bot.app import MedcoderBot
@@ -89,14 +91,17 @@ def feedback_view(reply: Reply) -> discord.ui.View | None:
     """The vote buttons for an answer; None for every other kind of reply."""
     if reply.kind is not ReplyKind.ANSWER or reply.entry_id is None:
         return None
-    custom_id = vote_custom_id(reply.entry_id, True)
+    return _vote_view(reply.entry_id)
+
+
+@functools.lru_cache(maxsize=1024)
+def _vote_view(entry_id: str) -> discord.ui.View | None:
+    """One finished view per entry, reused for every answer of it (it is only ever serialised)."""
+    custom_id = vote_custom_id(entry_id, True)
     if len(custom_id) > CUSTOM_ID_LIMIT or not VoteButton.__discord_ui_compiled_template__.fullmatch(custom_id):
-        log.warning("Entry %r cannot have vote buttons: its id does not fit a custom_id", reply.entry_id)
+        log.warning("Entry %r cannot have vote buttons: its id does not fit a custom_id", entry_id)
         return None
-    view = discord.ui.View(timeout=None)
-    view.add_item(VoteButton(reply.entry_id, True))
-    view.add_item(VoteButton(reply.entry_id, False))
-    return view
+    return routed_view(VoteButton(entry_id, True), VoteButton(entry_id, False))
 
 
 def reply_view(reply: Reply) -> discord.ui.View | None:

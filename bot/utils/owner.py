@@ -14,6 +14,7 @@ import discord
 
 from bot.utils.errors import report_interaction_error
 from bot.utils.interactions import respond
+from bot.utils.views import routed_view
 
 NOT_YOURS = "This {thing} belongs to someone else; use {command} for your own."
 
@@ -66,10 +67,7 @@ class OwnerChoice(discord.ui.DynamicItem[discord.ui.Button], template=re.compile
     @classmethod
     def view(cls, owner_id: int) -> discord.ui.View:
         """The confirm and cancel buttons; routed by custom id, so the view never expires."""
-        view = discord.ui.View(timeout=None)
-        view.add_item(cls(owner_id, "confirm"))
-        view.add_item(cls(owner_id, "cancel"))
-        return view
+        return routed_view(cls(owner_id, "confirm"), cls(owner_id, "cancel"))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
