@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import mimetypes
 import re
 from collections.abc import Callable
@@ -233,8 +234,13 @@ class RestApi:
 
     @staticmethod
     def _public(msg: dict[str, Any]) -> dict[str, Any]:
-        """A copy without the fake's private bookkeeping keys (``_deleted`` ...)."""
-        return {k: copy.deepcopy(v) for k, v in msg.items() if not k.startswith("_")}
+        """A copy without the fake's private bookkeeping keys (``_deleted`` ...).
+
+        Copied through JSON (C speed; messages hold only JSON values) rather than `copy.deepcopy`,
+        which was the fake's largest cost per request and charged bigger payloads to the bot in
+        benchmarks that share the fake's event loop.
+        """
+        return json.loads(json.dumps({k: v for k, v in msg.items() if not k.startswith("_")}))
 
     def _attachments_from(self, body: dict[str, Any], files: list[RecordedFile]) -> list[dict[str, Any]]:
         described = {str(a.get("id")): a for a in body.get("attachments") or []}
