@@ -20,7 +20,7 @@ from discord.ext import commands
 from bot.core.store import ChecklistItem, build_checklist
 from bot.core.store.models import StepLike
 from bot.utils.commands import everywhere
-from bot.utils.errors import report_interaction_error
+from bot.utils.errors import reports_errors
 from bot.utils.interactions import respond
 from bot.utils.owner import OwnerChoice, owner_choice_template, refuse_unless_owner
 from bot.utils.text import BUTTON_LABEL_LIMIT, escape_user_text, fit_content, truncate
@@ -114,14 +114,8 @@ class StepToggle(
     ) -> Self:
         return cls(int(match["owner_id"]), match["step_id"])
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        # Dynamic items bypass the tree's error handler, so failures are reported here.
-        try:
-            await self._toggle(interaction)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
-
-    async def _toggle(self, interaction: discord.Interaction[MedcoderBot]) -> None:
         if not await refuse_unless_owner(interaction, self.owner_id, thing="checklist", command=SHOW_COMMAND):
             return
         bot = interaction.client

@@ -31,7 +31,7 @@ from bot.core.store import MAX_ACTIVE_REMINDERS, MAX_NOTE_LENGTH, LimitError, Re
 from bot.core.store.models import StepLike
 from bot.core.timeparse import WhenError, parse_when
 from bot.utils.commands import everywhere
-from bot.utils.errors import report_interaction_error
+from bot.utils.errors import reports_errors
 from bot.utils.interactions import respond
 from bot.utils.reminders import (
     SNOOZE_CHOICES,
@@ -103,14 +103,8 @@ class SnoozeButton(
     ) -> Self:
         return cls(int(match["owner_id"]), int(match["reminder_id"]), match["choice"])
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        # Dynamic items bypass the tree's error handler, so failures are reported here.
-        try:
-            await self._snooze(interaction)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
-
-    async def _snooze(self, interaction: discord.Interaction[MedcoderBot]) -> None:
         if interaction.user.id != self.owner_id:
             await respond(interaction, NOT_YOURS, ephemeral=True)
             return
@@ -164,13 +158,8 @@ class StepDoneButton(
     ) -> Self:
         return cls(int(match["owner_id"]), int(match["reminder_id"]), match["step_id"])
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        try:
-            await self._done(interaction)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
-
-    async def _done(self, interaction: discord.Interaction[MedcoderBot]) -> None:
         if interaction.user.id != self.owner_id:
             await respond(interaction, NOT_YOURS, ephemeral=True)
             return

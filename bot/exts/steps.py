@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.utils.commands import PRIVATE_DESCRIPTION, everywhere
-from bot.utils.errors import report_interaction_error
+from bot.utils.errors import reports_errors
 from bot.utils.interactions import is_invoker, respond
 from bot.utils.text import SELECT_OPTION_LABEL_LIMIT, fit_content, truncate
 from bot.utils.views import routed_view
@@ -96,14 +96,8 @@ class StepSelect(discord.ui.DynamicItem[discord.ui.Select], template=re.escape(S
     ) -> Self:
         return cls(interaction.client.engine)
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        # Dynamic items bypass the tree's error handler, so failures are reported here.
-        try:
-            await self._show(interaction)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
-
-    async def _show(self, interaction: discord.Interaction[MedcoderBot]) -> None:
         engine = interaction.client.engine
         chosen = self.item.values[0] if self.item.values else OVERVIEW_ID
         step_ids = {entry.id for entry in engine.kb.steps()}

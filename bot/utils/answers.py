@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 import discord
 
 from bot.core import Reply, ReplyKind
-from bot.utils.errors import report_interaction_error
+from bot.utils.errors import reports_errors
 from bot.utils.interactions import is_invoker, respond
 from bot.utils.text import BUTTON_LABEL_LIMIT, CUSTOM_ID_LIMIT, escape_user_text, fit_content, truncate
 from bot.utils.views import routed_view
@@ -71,14 +71,8 @@ class SuggestionButton(
         label = getattr(item, "label", None) or match["entry_id"]
         return cls(match["entry_id"], label)
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        # Dynamic items bypass the tree's error handler, so failures are reported here.
-        try:
-            await self._answer(interaction)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
-
-    async def _answer(self, interaction: discord.Interaction[MedcoderBot]) -> None:
         try:
             reply = interaction.client.engine.answer_entry(self.entry_id)
         except KeyError:

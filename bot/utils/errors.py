@@ -8,8 +8,11 @@ Message text and option values are never logged: members may paste things they s
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -110,3 +113,25 @@ async def on_prefix_command_error(ctx: commands.Context, error: commands.Command
         await ctx.send(f"{error} Usage: `{ctx.clean_prefix}{ctx.command} {ctx.command.signature}`")
         return
     await report_message_error(ctx.message, getattr(error, "original", error))
+
+
+ItemT = TypeVar("ItemT")
+
+
+def reports_errors(
+    handler: Callable[[ItemT, Any], Awaitable[None]],
+) -> Callable[[ItemT, Any], Awaitable[None]]:
+    """For a component's `callback`: failures get the same ref'd private reply as commands.
+
+    Dynamic items (every button and menu the bot sends) bypass the command tree's error handler,
+    so without this each one would need its own try/except.
+    """
+
+    @functools.wraps(handler)
+    async def callback(self: ItemT, interaction: Any) -> None:
+        try:
+            await handler(self, interaction)
+        except Exception as error:
+            await report_interaction_error(interaction, error)
+
+    return callback

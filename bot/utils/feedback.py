@@ -23,7 +23,7 @@ import discord
 from bot.core import Reply, ReplyKind
 from bot.core.normalize import clean
 from bot.utils.answers import suggestion_view
-from bot.utils.errors import report_interaction_error
+from bot.utils.errors import reports_errors
 from bot.utils.interactions import respond
 from bot.utils.text import CUSTOM_ID_LIMIT
 from bot.utils.views import routed_view
@@ -70,14 +70,8 @@ class VoteButton(
     ) -> Self:
         return cls(match["entry_id"], match["helpful"] == "1")
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        # Dynamic items bypass the tree's error handler, so failures are reported here.
-        try:
-            await self._vote(interaction)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
-
-    async def _vote(self, interaction: discord.Interaction[MedcoderBot]) -> None:
         bot = interaction.client
         if self.entry_id not in bot.engine.kb.entries:
             await respond(interaction, OUTDATED, ephemeral=True)

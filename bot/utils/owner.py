@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Self
 
 import discord
 
-from bot.utils.errors import report_interaction_error
+from bot.utils.errors import reports_errors
 from bot.utils.interactions import respond
 from bot.utils.views import routed_view
 
@@ -37,8 +37,7 @@ class OwnerChoice(discord.ui.DynamicItem[discord.ui.Button], template=re.compile
 
     Subclasses name their custom-id prefix (and pass `template=owner_choice_template(prefix)`),
     the confirm button's label, what they guard, and what confirming and cancelling do. The base
-    never matches a custom id itself. It also reports its own errors: dynamic items bypass the
-    command tree's error handler.
+    never matches a custom id itself.
     """
 
     prefix: ClassVar[str]
@@ -69,14 +68,12 @@ class OwnerChoice(discord.ui.DynamicItem[discord.ui.Button], template=re.compile
         """The confirm and cancel buttons; routed by custom id, so the view never expires."""
         return routed_view(cls(owner_id, "confirm"), cls(owner_id, "cancel"))
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            if not await refuse_unless_owner(interaction, self.owner_id, thing=self.thing, command=self.command):
-                return
-            message = await (self.confirmed(interaction) if self.choice == "confirm" else self.cancelled(interaction))
-            await interaction.response.edit_message(content=message, view=None)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
+        if not await refuse_unless_owner(interaction, self.owner_id, thing=self.thing, command=self.command):
+            return
+        message = await (self.confirmed(interaction) if self.choice == "confirm" else self.cancelled(interaction))
+        await interaction.response.edit_message(content=message, view=None)
 
     async def confirmed(self, interaction: discord.Interaction) -> str:
         """Do the thing; returns the text that replaces the question."""
