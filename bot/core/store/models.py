@@ -16,6 +16,12 @@ LATE_AFTER = timedelta(seconds=60)
 MAX_NOTE_LENGTH = 200
 
 
+def check_note(note: str) -> None:
+    """The store's own guard on a reminder note, whichever backend: 1 to MAX_NOTE_LENGTH characters."""
+    if not note.strip() or len(note) > MAX_NOTE_LENGTH:
+        raise ValueError(f"a reminder note needs 1 to {MAX_NOTE_LENGTH} characters")
+
+
 def to_timestamp(moment: datetime) -> int:
     """Whole unix seconds; refuses naive datetimes, which would silently mean local time."""
     if moment.tzinfo is None or moment.utcoffset() is None:

@@ -38,7 +38,7 @@ import asyncpg
 from bot.core.clock import Clock, SystemClock
 from bot.core.store.base import MAX_ACTIVE_REMINDERS, LimitError, Store, StoreError, Unlisten
 from bot.core.store.migrate import Migration, load_migrations
-from bot.core.store.models import MAX_NOTE_LENGTH, MemberExport, Reminder, from_timestamp, to_timestamp
+from bot.core.store.models import MemberExport, Reminder, check_note, from_timestamp, to_timestamp
 from bot.core.store.sqlite import REMINDER_COLUMNS, _reminder
 
 log = logging.getLogger(__name__)
@@ -300,8 +300,7 @@ class PostgresStore(Store):
         anchor_at: datetime | None = None,
         max_active: int = MAX_ACTIVE_REMINDERS,
     ) -> Reminder:
-        if not note.strip() or len(note) > MAX_NOTE_LENGTH:
-            raise ValueError(f"a reminder note needs 1 to {MAX_NOTE_LENGTH} characters")
+        check_note(note)
         due = to_timestamp(due_at)
         anchor = due if anchor_at is None else to_timestamp(anchor_at)
         now = self._now()
