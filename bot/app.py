@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.core import Engine
 from bot.core.clock import Clock, SystemClock
 from bot.core.store import Store, open_store
+from bot.core.unanswered import UnansweredCounter
 from bot.exts import EXTENSIONS
 from bot.settings import Settings
 from bot.utils.answers import SuggestionButton
@@ -39,6 +40,7 @@ class MedcoderBot(commands.Bot):
     """The bot: holds the settings and the one engine every extension answers from."""
 
     store: Store  # opened in setup_hook; extensions use it from their cog_load on
+    unanswered: UnansweredCounter | None  # None when `record_unanswered` is off
 
     def __init__(self, *, settings: Settings, engine: Engine, clock: Clock | None = None) -> None:
         # The bot has no voice features; discord.py's "voice will NOT be supported" warnings at
@@ -61,6 +63,7 @@ class MedcoderBot(commands.Bot):
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
         self._store: Store | None = None
+        self.unanswered = None
 
     async def setup_hook(self) -> None:
         """Async start-up, once per process (unlike `on_ready`, which fires on every reconnect)."""
@@ -69,16 +72,23 @@ class MedcoderBot(commands.Bot):
         # a database newer than the code stops start-up here with a clear StoreError.
         self._store = await open_store(self.settings.db, self.settings.database_dsn, clock=self.clock)
         self.store = self._store
+        if self.settings.record_unanswered:
+            self.unanswered = UnansweredCounter(self.store, cap=self.settings.unanswered_cap, clock=self.clock)
+            self.unanswered.start()
         self.add_dynamic_items(SuggestionButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         log.info("Loaded %d extensions: %s", len(EXTENSIONS), ", ".join(EXTENSIONS))
 
     async def close(self) -> None:
-        """Stop Discord first (extensions unload, schedulers stop), then close the database."""
+        """Stop Discord first (extensions unload, schedulers stop), write the pending counts, then close
+        the database."""
         try:
             await super().close()
         finally:
+            if self.unanswered is not None:
+                counter, self.unanswered = self.unanswered, None
+                await counter.close()  # never raises for a store error: it logs
             if self._store is not None:
                 store, self._store = self._store, None
                 await store.close()

@@ -50,7 +50,7 @@ class Ask(commands.Cog):
     ) -> None:
         reply = self.bot.engine.ask(question)
         await respond(interaction, compose(reply, question=question), ephemeral=private, view=reply_view(reply))
-        await note_unanswered(self.bot, reply, question)
+        note_unanswered(self.bot, reply, question)
 
 
 async def setup(bot: MedcoderBot) -> None:

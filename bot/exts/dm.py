@@ -57,7 +57,7 @@ class DirectMessages(commands.Cog):
                 await message.channel.send(compose(reply))
             else:
                 await message.channel.send(compose(reply), view=view)
-            await note_unanswered(self.bot, reply, message.content)
+            note_unanswered(self.bot, reply, message.content)
         except Exception as error:
             await report_message_error(message, error)
 

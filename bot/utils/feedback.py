@@ -8,7 +8,7 @@ registered by the `/ask` cog (`bot.exts.ask`), which the DM path shares.
 
 Questions that fell back or only got suggestions are counted by their cleaned text, with no member
 id, so maintainers see what to add (`medcoder-bot kb gaps`); `MEDCODER_RECORD_UNANSWERED=false`
-turns that off.
+turns that off. The counts are kept in memory and written a few seconds later (`bot.core.unanswered`).
 """
 
 from __future__ import annotations
@@ -109,18 +109,15 @@ def unanswered_text(question: str) -> str:
     return clean(question)[:UNANSWERED_MAX_LENGTH].strip()
 
 
-async def note_unanswered(bot: MedcoderBot, reply: Reply, question: str) -> None:
+def note_unanswered(bot: MedcoderBot, reply: Reply, question: str) -> None:
     """Count a question that fell back or only got suggestions, when the setting allows; no member id.
 
-    Never raises: counting a gap must not cost the member their answer, so a store failure is only logged
-    (without the text).
+    Synchronous and cheap on purpose: it runs after every unanswered `/ask` and DM, and the counts are
+    written behind, in batches (`bot.core.unanswered`), so a slow or failing store never touches a reply.
     """
-    if reply.kind not in (ReplyKind.FALLBACK, ReplyKind.SUGGEST) or not bot.settings.record_unanswered:
+    counter = bot.unanswered
+    if counter is None or reply.kind not in (ReplyKind.FALLBACK, ReplyKind.SUGGEST):
         return
     text = unanswered_text(question)
-    if not text:
-        return
-    try:
-        await bot.store.record_unanswered(text, cap=bot.settings.unanswered_cap)
-    except Exception:
-        log.warning("Could not count an unanswered question", exc_info=True)
+    if text:
+        counter.note(text)

@@ -18,6 +18,7 @@ import pytest
 from bot.core.clock import FakeClock
 from bot.core.knowledge import load_knowledge
 from bot.core.store import LimitError, SQLiteStore, Store, StoreError, build_checklist
+from bot.core.store.models import UnansweredCount
 from tests.pg import Backend
 
 LEASE = timedelta(minutes=5)
@@ -391,3 +392,38 @@ async def test_unanswered_keeps_at_most_cap_texts_dropping_the_least_recent(
     await store.record_unanswered("f", cap=1)
     assert await store.unanswered_top(10) == [("f", 1)]
     assert await backend.scalar("SELECT COUNT(*) FROM unanswered") == 1
+
+
+async def test_unanswered_counts_written_in_one_batch_merge_with_stored_ones(
+    store: Store, clock: FakeClock, backend: Backend
+) -> None:
+    start = clock.now()
+    await store.record_unanswered("nurse pay", cap=100)
+    later = start + timedelta(minutes=5)
+    batch = {
+        "nurse pay": UnansweredCount(3, start - timedelta(minutes=1), later),
+        "dental coding": UnansweredCount(2, start, start + timedelta(minutes=2)),
+    }
+    await store.record_unanswered_counts(batch, cap=100)
+    await store.record_unanswered_counts({}, cap=100)  # nothing gathered: nothing to do
+    assert await store.unanswered_top(10) == [("nurse pay", 4), ("dental coding", 2)]
+    first, last = int((start - timedelta(minutes=1)).timestamp()), int(later.timestamp())
+    assert await backend.scalar("SELECT first_seen FROM unanswered WHERE text = 'nurse pay'") == first
+    assert await backend.scalar("SELECT last_seen FROM unanswered WHERE text = 'nurse pay'") == last
+
+
+async def test_a_batch_over_the_cap_keeps_its_own_texts_then_the_most_recent(store: Store, clock: FakeClock) -> None:
+    for text in ("old", "older"):
+        await store.record_unanswered(text, cap=10)
+    now = clock.now()
+    # Same second as the stored texts, yet the batch's texts are kept before them.
+    await store.record_unanswered_counts({"new": UnansweredCount(1, now, now)}, cap=2)
+    assert sorted(await store.unanswered_top(10)) == [("new", 1), ("older", 1)]
+    second = now + timedelta(seconds=1)
+    batch = {
+        "x": UnansweredCount(1, now, now),
+        "y": UnansweredCount(1, now, second),
+        "z": UnansweredCount(5, now, now),
+    }
+    await store.record_unanswered_counts(batch, cap=2)  # more texts than the cap: its least recent goes
+    assert sorted(await store.unanswered_top(10)) == [("y", 1), ("z", 5)]

@@ -39,6 +39,12 @@ async def bot(fake: FakeDiscord, run_bot: RunBot, engine: Engine, tmp_path: Path
     return await start(fake, run_bot, engine, tmp_path)
 
 
+async def written(bot: MedcoderBot) -> None:
+    """Write the counts the bot holds in memory (it writes them behind, every few seconds)."""
+    assert bot.unanswered is not None
+    await bot.unanswered.flush()
+
+
 def rows(bot: MedcoderBot, sql: str) -> list[tuple[Any, ...]]:
     with sqlite3.connect(bot.settings.db) as raw:
         return raw.execute(sql).fetchall()
@@ -143,6 +149,7 @@ async def test_fallbacks_and_suggestions_are_counted_by_cleaned_text(fake: FakeD
     await fake.send_dm("coder   training")
     await fake.wait_for_request("POST", dm_messages_path(fake))
     await wait_for_handlers()
+    await written(bot)
     assert sorted(await bot.store.unanswered_top(10)) == [("coder training", 2), ("how much do nurses make??", 2)]
 
 
@@ -152,6 +159,7 @@ async def test_unanswered_rows_hold_no_member_id(fake: FakeDiscord, bot: Medcode
     await fake.send_dm("tell me a joke")
     await fake.wait_for_request("POST", dm_messages_path(fake))
     await wait_for_handlers()
+    await written(bot)
     assert [c[1] for c in rows(bot, "PRAGMA table_info(unanswered)")] == ["text", "count", "first_seen", "last_seen"]
     stored = rows(bot, "SELECT * FROM unanswered ORDER BY text")
     assert [(r[0], r[1]) for r in stored] == [("pizza recipe", 1), ("tell me a joke", 1)]
@@ -162,6 +170,7 @@ async def test_unanswered_rows_hold_no_member_id(fake: FakeDiscord, bot: Medcode
 async def test_long_questions_are_shortened_and_invalid_ones_ignored(fake: FakeDiscord, bot: MedcoderBot) -> None:
     await ask(fake, "pizza " * 100)
     await ask(fake, "🙂")
+    await written(bot)
     [(text, count)] = await bot.store.unanswered_top(10)
     assert len(text) <= 200 and text.startswith("pizza pizza") and count == 1
 
@@ -175,6 +184,7 @@ async def test_unanswered_keeps_at_most_the_cap(
     for question in ("pizza recipe", "tell me a joke", "pizza recipe", "what is the weather"):
         await ask(fake, question)
         clock.advance(10)
+    await written(bot)
     # "tell me a joke" was the least recently asked when a third text arrived.
     assert await bot.store.unanswered_top(10) == [("pizza recipe", 2), ("what is the weather", 1)]
     assert rows(bot, "SELECT COUNT(*) FROM unanswered") == [(2,)]
@@ -182,6 +192,7 @@ async def test_unanswered_keeps_at_most_the_cap(
 
 async def test_setting_off_stores_nothing(fake: FakeDiscord, run_bot: RunBot, engine: Engine, tmp_path: Path) -> None:
     bot = await start(fake, run_bot, engine, tmp_path, record_unanswered=False)
+    assert bot.unanswered is None
     await ask(fake, "pizza recipe")
     await ask(fake, "coder training")
     await fake.send_dm("tell me a joke")
@@ -192,3 +203,11 @@ async def test_setting_off_stores_nothing(fake: FakeDiscord, run_bot: RunBot, en
     await ask(fake, "cpc pay")
     voted = await reply_to(fake, await fake.click(fake.last_bot_message(), HELPFUL))
     assert voted.json["data"]["content"] == NOTED
+
+
+async def test_counts_held_in_memory_are_written_when_the_bot_closes(fake: FakeDiscord, bot: MedcoderBot) -> None:
+    await ask(fake, "pizza recipe")
+    await ask(fake, "pizza recipe")
+    assert rows(bot, "SELECT COUNT(*) FROM unanswered") == [(0,)]  # not yet: written behind
+    await bot.close()
+    assert rows(bot, "SELECT text, count FROM unanswered") == [("pizza recipe", 2)]

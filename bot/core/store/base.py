@@ -8,12 +8,12 @@ same tests. All times are aware UTC datetimes; user ids are Discord snowflakes (
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
-from bot.core.store.models import Reminder
+from bot.core.store.models import Reminder, UnansweredCount
 
 MAX_ACTIVE_REMINDERS = 25
 
@@ -170,6 +170,11 @@ class Store(ABC):
     @abstractmethod
     async def record_unanswered(self, text: str, *, cap: int) -> None:
         """Count one more ask of `text` (no member id); keep at most `cap` texts, dropping the least recent."""
+
+    @abstractmethod
+    async def record_unanswered_counts(self, counts: Mapping[str, UnansweredCount], *, cap: int) -> None:
+        """Add counts gathered in memory (see `bot.core.unanswered`) in one transaction, then keep at
+        most `cap` texts, dropping the least recently asked; the texts of this write are dropped last."""
 
     @abstractmethod
     async def unanswered_top(self, n: int) -> list[tuple[str, int]]:

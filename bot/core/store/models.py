@@ -34,6 +34,27 @@ def from_timestamp(seconds: int) -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
+class UnansweredCount:
+    """How often one unanswered text was asked since the last write, and when (first and last)."""
+
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+def unanswered_to_drop(oldest_first: Sequence[str], batch: Iterable[str], excess: int) -> list[str]:
+    """Which texts to delete to get `excess` rows under the cap, given all texts least recent first.
+
+    Texts counted in this write go last, so what was just asked survives even when older texts share
+    its second; only a write of more texts than the cap drops some of its own (its least recent).
+    Both backends call this, so the rule is the same whichever database holds the counts.
+    """
+    fresh = set(batch)
+    ordered = [t for t in oldest_first if t not in fresh] + [t for t in oldest_first if t in fresh]
+    return ordered[: max(0, excess)]
+
+
+@dataclass(frozen=True, slots=True)
 class Reminder:
     """One reminder.
 

@@ -27,7 +27,7 @@ import logging
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from importlib import resources
@@ -38,7 +38,15 @@ import asyncpg
 from bot.core.clock import Clock, SystemClock
 from bot.core.store.base import MAX_ACTIVE_REMINDERS, LimitError, Store, StoreError, Unlisten
 from bot.core.store.migrate import Migration, load_migrations
-from bot.core.store.models import MemberExport, Reminder, check_note, from_timestamp, to_timestamp
+from bot.core.store.models import (
+    MemberExport,
+    Reminder,
+    UnansweredCount,
+    check_note,
+    from_timestamp,
+    to_timestamp,
+    unanswered_to_drop,
+)
 from bot.core.store.sqlite import REMINDER_COLUMNS, _reminder
 
 log = logging.getLogger(__name__)
@@ -505,20 +513,29 @@ class PostgresStore(Store):
         return {row["entry_id"]: (int(row["yes"]), int(row["no"])) for row in rows}
 
     async def record_unanswered(self, text: str, *, cap: int) -> None:
-        now = self._now()
+        now = self._clock.now()
+        await self.record_unanswered_counts({text: UnansweredCount(1, now, now)}, cap=cap)
+
+    async def record_unanswered_counts(self, counts: Mapping[str, UnansweredCount], *, cap: int) -> None:
+        if not counts:
+            return
+        rows = [(text, c.count, to_timestamp(c.first_seen), to_timestamp(c.last_seen)) for text, c in counts.items()]
         async with self._transaction() as conn:
-            await conn.execute(
-                "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES ($1, 1, $2, $2)"
-                " ON CONFLICT (text) DO UPDATE SET count = unanswered.count + 1, last_seen = excluded.last_seen",
-                text, now,
-            )  # fmt: skip
+            await conn.executemany(
+                "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (text) DO UPDATE SET count = unanswered.count + excluded.count,"
+                " first_seen = LEAST(unanswered.first_seen, excluded.first_seen),"
+                " last_seen = GREATEST(unanswered.last_seen, excluded.last_seen)",
+                rows,
+            )
             excess = int(await conn.fetchval("SELECT COUNT(*) FROM unanswered")) - max(1, cap)
-            if excess > 0:  # the text just counted stays, even when others share its second
-                await conn.execute(
-                    "DELETE FROM unanswered WHERE text IN (SELECT text FROM unanswered WHERE text <> $1"
-                    " ORDER BY last_seen, count, text LIMIT $2)",
-                    text, excess,
-                )  # fmt: skip
+            if excess > 0:
+                # Only the first `excess + len(counts)` can be dropped: this write's texts go last.
+                oldest = await conn.fetch(
+                    "SELECT text FROM unanswered ORDER BY last_seen, count, text LIMIT $1", excess + len(counts)
+                )
+                drop = unanswered_to_drop([row["text"] for row in oldest], counts, excess)
+                await conn.execute("DELETE FROM unanswered WHERE text = ANY($1::text[])", drop)
 
     async def unanswered_top(self, n: int) -> list[tuple[str, int]]:
         async with self._conn() as conn:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,15 @@ import aiosqlite
 from bot.core.clock import Clock, SystemClock
 from bot.core.store.base import MAX_ACTIVE_REMINDERS, LimitError, Store, StoreError
 from bot.core.store.migrate import Migration, migrate
-from bot.core.store.models import MemberExport, Reminder, check_note, from_timestamp, to_timestamp
+from bot.core.store.models import (
+    MemberExport,
+    Reminder,
+    UnansweredCount,
+    check_note,
+    from_timestamp,
+    to_timestamp,
+    unanswered_to_drop,
+)
 
 BUSY_TIMEOUT_MS = 5000
 REMINDER_COLUMNS = (
@@ -376,21 +384,29 @@ class SQLiteStore(Store):
         return {entry_id: (int(yes), int(no)) for entry_id, yes, no in rows}
 
     async def record_unanswered(self, text: str, *, cap: int) -> None:
-        now = self._now()
+        now = self._clock.now()
+        await self.record_unanswered_counts({text: UnansweredCount(1, now, now)}, cap=cap)
+
+    async def record_unanswered_counts(self, counts: Mapping[str, UnansweredCount], *, cap: int) -> None:
+        if not counts:
+            return
+        rows = [(text, c.count, to_timestamp(c.first_seen), to_timestamp(c.last_seen)) for text, c in counts.items()]
         async with self._transaction() as db:
-            await db.execute(
-                "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES (?, 1, ?, ?)"
-                " ON CONFLICT (text) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
-                (text, now, now),
+            await db.executemany(
+                "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (text) DO UPDATE SET count = count + excluded.count,"
+                " first_seen = MIN(first_seen, excluded.first_seen), last_seen = MAX(last_seen, excluded.last_seen)",
+                rows,
             )
-            rows = list(await db.execute_fetchall("SELECT COUNT(*) FROM unanswered"))
-            excess = int(rows[0][0]) - max(1, cap)
-            if excess > 0:  # the text just counted stays, even when others share its second
-                await db.execute(
-                    "DELETE FROM unanswered WHERE text IN (SELECT text FROM unanswered WHERE text <> ?"
-                    " ORDER BY last_seen, count, text LIMIT ?)",
-                    (text, excess),
+            total = list(await db.execute_fetchall("SELECT COUNT(*) FROM unanswered"))
+            excess = int(total[0][0]) - max(1, cap)
+            if excess > 0:
+                # Only the first `excess + len(counts)` can be dropped: this write's texts go last.
+                oldest = await db.execute_fetchall(
+                    "SELECT text FROM unanswered ORDER BY last_seen, count, text LIMIT ?", (excess + len(counts),)
                 )
+                drop = unanswered_to_drop([row[0] for row in oldest], counts, excess)
+                await db.executemany("DELETE FROM unanswered WHERE text = ?", [(text,) for text in drop])
 
     async def unanswered_top(self, n: int) -> list[tuple[str, int]]:
         rows = await self._fetch(
