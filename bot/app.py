@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.utils.answers import SuggestionButton
 from bot.utils.commands import DEFAULT_CONTEXTS, DEFAULT_INSTALLS
 from bot.utils.errors import on_app_command_error, on_prefix_command_error
+from bot.utils.tree import MedcoderTree
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class MedcoderBot(commands.Bot):
             owner_ids=set(settings.owner_ids),  # empty: discord.py asks Discord for the app owner
             allowed_installs=DEFAULT_INSTALLS,
             allowed_contexts=DEFAULT_CONTEXTS,
+            tree_cls=MedcoderTree,
             **sharding(settings),
         )
         self.settings = settings
@@ -64,6 +66,12 @@ class MedcoderBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()
         self._store: Store | None = None
         self.unanswered = None
+
+    @property
+    def tree(self) -> MedcoderTree:  # type: ignore[override]  # the same object, with its real type
+        tree = super().tree
+        assert isinstance(tree, MedcoderTree)
+        return tree
 
     async def setup_hook(self) -> None:
         """Async start-up, once per process (unlike `on_ready`, which fires on every reconnect)."""

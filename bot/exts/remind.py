@@ -16,10 +16,12 @@ nothing is repeated (short of a crash mid-send, which the scheduler's lease turn
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
@@ -61,6 +63,7 @@ NOTICE = "I couldn't DM you your reminders, so they're paused. Open your DMs and
 NOT_YOURS = "This reminder belongs to someone else; set your own with `/remind add`."
 GONE = "That reminder no longer exists; see yours with `/remind list`."
 NOTICE_RECHECK = 60.0  # seconds before a member's pending-notice flag is read again
+NOTICE_WAIT = 15 * 60.0  # an interaction can be answered for 15 minutes; a command still running then has failed
 NOTICE_CHECKED_LIMIT = 50_000
 DM_CHANNEL_CACHE = 50_000  # member ids -> DM channel ids: two ints each, a few MB at most
 STATUS_MARKS = ("💤 ", "✅ Marked ")  # lines a button press appends to the DM (one of each kind at most)
@@ -216,6 +219,7 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         self._dm_channels: OrderedDict[int, int] = OrderedDict()  # member id -> DM channel id, LRU
         self._notice_checked: OrderedDict[int, float] = OrderedDict()  # member -> when their notice flag was read
         self._dm_failed: set[int] = set()  # members a DM failed for (DMs closed), until they are told
+        self._notice_tasks: set[asyncio.Task[None]] = set()
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -223,10 +227,14 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         # whole life fits inside it. Reminders missed while the bot was down are due now: the first
         # look delivers them, marked late.
         self.bot.add_dynamic_items(SnoozeButton, StepDoneButton)
+        self.bot.tree.add_command_hook(self.before_command)
         self.scheduler.start()
 
     async def cog_unload(self) -> None:
         await self.scheduler.stop()
+        self.bot.tree.remove_command_hook(self.before_command)
+        for task in tuple(self._notice_tasks):
+            task.cancel()
         self.bot.remove_dynamic_items(SnoozeButton, StepDoneButton)
 
     # --- delivery ---------------------------------------------------------------------------------
@@ -272,32 +280,48 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         if len(self._notice_checked) > NOTICE_CHECKED_LIMIT:
             self._notice_checked.popitem(last=False)  # forgetting one only costs one more query
 
-    @commands.Cog.listener("on_app_command_completion")
-    async def tell_paused(self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any]) -> None:
-        """After any command, tell a member once that their reminders are paused because DMs failed.
+    def before_command(self, interaction: discord.Interaction) -> None:
+        """Before any command: if this member may have a "reminders paused" notice, tell them after it.
 
-        A listener rather than a check in every cog: it covers every command, present and future,
-        and runs after the command's own reply, so the note is a private follow-up beside it.
-        Asking the store on every command cost a database round trip per `/ask`, so it is asked at
-        a member's first command since start-up (a notice may predate it), right after one of their
-        DMs failed here, and otherwise at most once per `NOTICE_RECHECK` (a scheduler in another
-        process on a shared database may have paused them).
+        A command hook (`bot.utils.tree`) rather than a check in every cog: it covers every command,
+        present and future. The store is asked at a member's first command since start-up (a notice may
+        predate it), right after one of their DMs failed here, and otherwise at most once per
+        `NOTICE_RECHECK` (a scheduler in another process on a shared database may have paused them);
+        every other command costs one dictionary lookup. The note is a private follow-up sent once the
+        command has replied, so it never takes the place of the command's own first response.
         """
         user_id = interaction.user.id
-        if command.qualified_name == "remind resume":
-            return
         now = time.monotonic()
         checked = self._notice_checked.get(user_id)
         if checked is not None and now - checked < NOTICE_RECHECK and user_id not in self._dm_failed:
             return
+        command = interaction.command
+        if command is None or command.qualified_name == "remind resume":
+            return
+        # Registered now, before the command runs, so a fast command's completion cannot be missed.
+        completed = self.bot.wait_for(
+            "app_command_completion", check=lambda done, _command: done.id == interaction.id, timeout=NOTICE_WAIT
+        )
+        task = asyncio.create_task(self._tell_paused(interaction, completed, now))
+        self._notice_tasks.add(task)
+        task.add_done_callback(self._notice_tasks.discard)
+
+    async def _tell_paused(
+        self, interaction: discord.Interaction, completed: Awaitable[Any], checked_at: float
+    ) -> None:
+        try:
+            await completed
+        except TimeoutError:
+            return  # the command failed (no completion): the next command asks again
+        user_id = interaction.user.id
         try:
             told = await self.bot.store.take_notice(user_id)
-            self._remember_checked(user_id, now)
+            self._remember_checked(user_id, checked_at)
             if told:  # not before: a pause still being recorded would otherwise be missed
                 self._dm_failed.discard(user_id)
                 await respond(interaction, NOTICE, ephemeral=True)
         except Exception:
-            log.exception("could not tell member %s that their reminders are paused", interaction.user.id)
+            log.exception("could not tell member %s that their reminders are paused", user_id)
 
     # --- commands ---------------------------------------------------------------------------------
 

@@ -313,6 +313,21 @@ async def test_a_pause_from_before_a_restart_is_told_at_the_first_command(fake: 
     assert not await bot.store.take_notice(uid(fake))
 
 
+async def test_a_command_that_fails_does_not_use_up_the_notice(fake: FakeDiscord, bot: MedcoderBot) -> None:
+    await bot.store.add_reminder(uid(fake), "paused earlier", NOW + timedelta(hours=1), timezone="UTC")
+    await bot.store.pause_member_reminders(uid(fake))
+    fake.fail_next("POST", r"/interactions/\d+/[^/]+/callback", 400)  # the command's own reply is refused
+    failed = await fake.invoke_slash("help")
+    assert (await fake.wait_for_callback(failed)).status == 400
+    error_reply = await reply_to(fake, failed)  # the error handler's answer
+    assert error_reply.json["data"]["content"].startswith("Something went wrong")
+    await wait_for_handlers()
+    assert fake.find_requests("POST", rf"/webhooks/\d+/{failed['token']}") == []
+    told = await fake.invoke_slash("help")
+    await reply_to(fake, told)
+    assert (await fake.wait_for_followup(told)).json["content"] == NOTICE
+
+
 async def test_a_pause_by_another_process_is_told_once_the_recheck_interval_passed(
     fake: FakeDiscord, bot: MedcoderBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
