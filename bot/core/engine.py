@@ -90,7 +90,10 @@ class Engine:
                 ReplyKind.INVALID,
                 "Please ask a question in words, for example *what does a CPC earn?* or *what are the steps?*",
             )
-        return self.decide(self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2), len(tokens))
+        # Nothing further than SUGGEST_WINDOW below the best changes a decision: it is never suggested,
+        # and a runner-up that far behind leaves a margin past CLEAR_WINNER_MARGIN whatever its score.
+        ranked = self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2, window=SUGGEST_WINDOW)
+        return self.decide(ranked, len(tokens))
 
     @staticmethod
     def threshold(token_count: int, margin: float) -> float:

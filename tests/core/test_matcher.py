@@ -25,6 +25,31 @@ def test_pruned_ranking_equals_exhaustive_ranking(engine: Engine, vectorise: boo
         assert pruned.rank(question, limit=5) == want, question
 
 
+@pytest.mark.parametrize("vectorise", [False, True])
+def test_a_window_only_drops_entries_that_far_below_the_best(engine: Engine, vectorise: bool) -> None:
+    matcher = Matcher(engine.kb, vectorise=vectorise)
+    vocabulary = sorted(matcher.idf)
+    combos = [" ".join(vocabulary[i::97][:n]) for i in range(97) for n in (1, 2, 4, 7)]
+    for question in QUESTIONS + combos:
+        tokens = engine.kb.normalizer.tokens(question)
+        full = matcher.rank_tokens(tokens, limit=5)
+        want = [m for m in full if m.score >= full[0].score - 20.0]
+        assert matcher.rank_tokens(tokens, limit=5, window=20.0) == want, question
+
+
+def test_the_engines_window_never_changes_a_reply(engine: Engine) -> None:
+    """`Engine.ask` ranks within SUGGEST_WINDOW of the best; deciding on the full top 5 gives the same replies."""
+    assert max(engine_module.CLEAR_WINNER_MARGIN, engine_module.ANSWER_MARGIN) <= engine_module.SUGGEST_WINDOW
+    vocabulary = sorted(engine.matcher.idf)
+    combos = [" ".join(vocabulary[i::89][:n]) for i in range(89) for n in (1, 3, 6)]
+    for question in QUESTIONS + combos:
+        tokens = engine.kb.normalizer.tokens(question)
+        if not tokens:
+            continue
+        full = engine.decide(engine.matcher.rank_tokens(tokens, limit=engine_module.MAX_SUGGESTIONS + 2), len(tokens))
+        assert engine.ask(question) == full, question
+
+
 def test_engine_thresholds_sit_above_the_pruning_floor() -> None:
     """A pruned runner-up must not be able to narrow an answer's margin or hide a suggestion."""
     assert engine_module.SUGGEST_THRESHOLD >= MIN_USEFUL_SCORE
