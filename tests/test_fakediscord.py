@@ -14,7 +14,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fakediscord import FakeDiscord, payloads, running_bot
+from tests.fakediscord import FakeDiscord, RecordedRequest, payloads, running_bot
 from tests.fakediscord.fixtures import fake_discord, run_bot
 
 __all__ = ["fake_discord", "run_bot"]  # fixtures, imported so this module works without conftest wiring
@@ -460,3 +460,28 @@ async def test_standalone_fake_with_zlib_transport_compression() -> None:
             req = await fake.wait_for_request("POST", CHANNEL_MESSAGES)
             assert req.json["content"] == "You said: compressed hello"
     assert discord.http.Route.BASE == "https://discord.com/api/v10"
+
+
+async def test_without_history_the_fake_keeps_no_requests_or_frames_but_still_answers() -> None:
+    """`keep_history=False` (benchmarks): Discord's behaviour is unchanged, only the fake's record is off."""
+    async with FakeDiscord(keep_history=False) as fake:
+        with fake.patch_discord_urls():
+            async with running_bot(make_bot(), fake, guild_ready_timeout=0.1):
+                seen = []
+                original_add = fake.log.add
+
+                async def add(request: RecordedRequest) -> None:
+                    seen.append(request)
+                    await original_add(request)
+
+                fake.log.add = add
+                interaction = await fake.invoke_slash("ping", {"text": "hi"})
+                for _ in range(200):
+                    if fake.interactions[int(interaction["id"])].followup_ids:
+                        break
+                    await asyncio.sleep(0.01)
+                record = fake.interactions[int(interaction["id"])]
+                assert fake.get_message(record.original_id)["content"] == "pong hi"
+                assert [r.path.rsplit("/", 1)[-1] for r in seen][:1] == ["callback"]
+                assert fake.log.requests == []
+                assert all(c.frames_in == [] and c.frames_out == [] for c in fake.connections)

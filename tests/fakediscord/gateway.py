@@ -145,7 +145,8 @@ class GatewayConnection:
                 frame = {"op": op, "d": d, "s": self.seq, "t": t}
             else:
                 frame = {"op": op, "d": d, "s": None, "t": None}
-            self.frames_out.append(frame)
+            if self.fake.keep_history:
+                self.frames_out.append(frame)
             text = json.dumps(frame)
             if self._zlib is not None:
                 await self.ws.send_bytes(self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH))
@@ -177,7 +178,8 @@ class GatewayConnection:
             except (ValueError, KeyError, TypeError):
                 await self.close(4002, "Decode error")
                 continue
-            self.frames_in.append(frame)
+            if self.fake.keep_history:
+                self.frames_in.append(frame)
             await self._handle(op, frame.get("d"))
         if self.close_code is None:
             self.close_code = self.ws.close_code

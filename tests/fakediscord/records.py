@@ -87,13 +87,15 @@ class RequestLog:
     same route in a test return consecutive requests rather than the same old one again.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep: bool = True) -> None:
+        self.keep = keep  # False: waiters are still woken, but nothing is kept (see FakeDiscord.keep_history)
         self.requests: list[RecordedRequest] = []
         self._consumed: set[int] = set()
         self._changed = asyncio.Condition()
 
     async def add(self, request: RecordedRequest) -> None:
-        self.requests.append(request)
+        if self.keep:
+            self.requests.append(request)
         async with self._changed:
             self._changed.notify_all()
 

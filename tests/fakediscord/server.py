@@ -89,8 +89,12 @@ class FakeDiscord:
         transport_compression: bool = False,
         ratelimit_headers: bool = True,
         upload_limit: int = 10 * 1024 * 1024,
+        keep_history: bool = True,
     ) -> None:
         self.token = token
+        # Tests read back every request and gateway frame; a benchmark sending thousands of interactions
+        # turns this off so the fake's heap (and its garbage collection) does not grow with the run.
+        self.keep_history = keep_history
         self.accepted_tokens: set[str] = {token}
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.recommended_shards = recommended_shards
@@ -123,7 +127,7 @@ class FakeDiscord:
             self.channel = self.guild["channels"][0]
         self.user = self.add_user("alice")
 
-        self.log = RequestLog()
+        self.log = RequestLog(keep=keep_history)
         self.faults: list[Fault] = []
         self.rest = RestApi(self)
         self.connections: list[GatewayConnection] = []
@@ -316,27 +320,38 @@ class FakeDiscord:
         interaction: InteractionRecord | None = None,
     ) -> dict[str, Any]:
         """Create a message authored by the bot from a send/edit-style body."""
+        # The message must not share objects with the request body (tests read both, edits replace
+        # fields); one JSON round trip copies the parts it keeps at C speed (see `RestApi._public`).
+        ip = interaction.payload if interaction is not None else {}
+        kept = json.loads(
+            json.dumps(
+                {
+                    "embeds": body.get("embeds") or [],
+                    "components": body.get("components") or [],
+                    "message_reference": body.get("message_reference"),
+                    "invoker": ip.get("member", {}).get("user") or ip.get("user"),
+                }
+            )
+        )
         extra: dict[str, Any] = {}
         if interaction is not None:
-            ip = interaction.payload
-            invoker = ip.get("member", {}).get("user") or ip.get("user")
             extra["webhook_id"] = str(self.application_id)
             extra["application_id"] = str(self.application_id)
             extra["interaction_metadata"] = {
                 "id": ip["id"],
                 "type": ip["type"],
-                "user": copy.deepcopy(invoker),
+                "user": kept["invoker"],
                 "authorizing_integration_owners": ip.get("authorizing_integration_owners", {}),
             }
-        if body.get("message_reference"):
-            extra["message_reference"] = copy.deepcopy(body["message_reference"])
+        if kept["message_reference"]:
+            extra["message_reference"] = kept["message_reference"]
         msg = p.message(
             channel["id"],
             self.bot_user,
             body.get("content") or "",
             guild_id=channel.get("guild_id"),
-            embeds=copy.deepcopy(body.get("embeds") or []),
-            components=copy.deepcopy(body.get("components") or []),
+            embeds=kept["embeds"],
+            components=kept["components"],
             attachments=attachments,
             flags=int(body.get("flags") or 0),
             message_type=message_type,
@@ -374,12 +389,15 @@ class FakeDiscord:
         """Intents of the most recent IDENTIFY (None before any)."""
         return self.identifies[-1].get("intents") if self.identifies else None
 
-    async def dispatch(self, event: str, data: Any, *, shard_id: int | None = None) -> int:
+    async def dispatch(
+        self, event: str, data: Any, *, shard_id: int | None = None, connection: GatewayConnection | None = None
+    ) -> int:
         """Send a DISPATCH ``event`` to the bot and return on how many connections it went out.
 
         Routing follows Discord: an event with ``guild_id`` goes to the shard owning that guild, anything
-        else to shard 0. Events the session's intents exclude are *not* sent (Discord drops them too);
-        they land in ``dropped_events`` and the return value is 0. Guild messages lose their content
+        else to shard 0; ``connection`` sends it on that one connection only (two bots sharing one fake,
+        as the Discord benchmark runs them). Events the session's intents exclude are *not* sent (Discord
+        drops them too); they land in ``dropped_events`` and the return value is 0. Guild messages lose their content
         without the message_content intent, as on Discord. The fake also learns from what it sends:
         interactions become answerable, messages become fetchable/editable, DM channels become known.
         """
@@ -390,7 +408,9 @@ class FakeDiscord:
         guild_id = data.get("guild_id") if isinstance(data, dict) else None
         if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") and isinstance(data, dict):
             guild_id = data.get("id")
-        if shard_id is not None:
+        if connection is not None:
+            targets = [c for c in targets if c is connection]
+        elif shard_id is not None:
             targets = [c for c in targets if c.shard_id == shard_id]
         elif guild_id is not None:
             targets = [c for c in targets if c.owns_guild(guild_id)]
