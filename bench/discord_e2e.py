@@ -7,15 +7,22 @@ and command routing, the engine, the HTTP callback out -- so they are measured t
 Discord in `tests/fakediscord` (the unmodified discord.py client against an aiohttp server on
 loopback), not by timing `Engine.ask` alone (`bench/match.py` does that).
 
-Throughput: one FakeDiscord, two bots run one after the other on it (the minimal one and the real
-one from `bot.app.create_bot`), the same questions, the same number of `/ask` interactions with the
-same bounded concurrency, in an A-B-B-A order so drift in the machine's speed hits both alike, each
-run after an untimed warm-up (the first few hundred interactions of a fresh bot are slower). A rate
-is interactions divided by the time from the first dispatch to the last interaction callback the
-fake received. The fake runs on the same event loop as the bot, so its own cost is in both rates;
-the "extra per /ask" figure (the difference of the per-interaction times) is what the real bot
-adds. The same ratio in CPU time is printed too: on a busy machine the wall-clock ratio swings by
-+-0.1 between runs, the CPU-time one by about 0.02.
+Throughput: one FakeDiscord with both bots connected to it at once (the minimal one and the real
+one from `bot.app.create_bot`), each interaction sent on one bot's own gateway connection. The
+bots take turns: in each round both answer the same batch of `/ask` interactions with the same
+bounded concurrency, the order alternating between rounds, so a change in the machine's speed
+(common on a shared 2-CPU machine) hits both alike; each bot first gets an untimed warm-up. A rate
+is interactions divided by the time from the first dispatch to the last callback the fake
+received. The fake runs on the same event loop as the bots, so its own cost is in both rates; the
+"extra per /ask" figure (the difference of the per-interaction times) is what the real bot adds.
+The ratio is printed overall, as the median of the per-round ratios with their quartiles, and in
+CPU time.
+
+So that the harness does not charge its own heap to whichever bot is bigger, the fake keeps no
+history (`keep_history=False`: no request log, no gateway frames, stored messages dropped between
+batches), and before each batch the harness collects and freezes (`gc.freeze`) everything that
+exists, for both bots alike; in production the real bot freezes its own start-up heap the same
+way (`bot.app.freeze_startup_heap`).
 
 Start-up: a fresh `python` per measurement (`--child`), so imports are cold as in production. The
 parent times spawn to the child's "ready" line; the child reports its breakdown and resident
@@ -26,9 +33,9 @@ be subtracted; there is no network latency on loopback, which a real start-up al
 It prints figures and each target beside them; it never asserts (tests check behaviour,
 benchmarks report).
 
-    python bench/discord_e2e.py            # full run (about 30-40 s on 2 cores)
-    python bench/discord_e2e.py --quick    # fewer interactions, one start-up sample each (under 10 s)
-    python bench/discord_e2e.py --interactions 5000 --concurrency 64
+    python bench/discord_e2e.py            # full run (about 30 s on 2 cores)
+    python bench/discord_e2e.py --quick    # fewer rounds, one start-up sample each (about 10 s)
+    python bench/discord_e2e.py --rounds 40 --batch 500 --concurrency 64
 """
 
 # The first line that runs: the child's clock for "time since the interpreter ran our code".
@@ -208,9 +215,16 @@ class CallbackWaiter:
 
 
 async def drive(
-    fake: Any, waiter: CallbackWaiter, name: str, questions: list[str], *, users: list[dict], concurrency: int
+    fake: Any,
+    connection: Any,
+    waiter: CallbackWaiter,
+    name: str,
+    questions: list[str],
+    *,
+    users: list[dict],
+    concurrency: int,
 ) -> Run:
-    """Dispatch one `/ask` per question, at most `concurrency` unanswered at a time."""
+    """Send one `/ask` per question on `connection` (one bot's), at most `concurrency` unanswered at a time."""
     loop = asyncio.get_running_loop()
     run = Run(name, len(questions), 0.0)
     semaphore = asyncio.Semaphore(concurrency)
@@ -220,7 +234,7 @@ async def drive(
             payload = fake.slash_payload("ask", {"question": question}, user=users[i % len(users)])
             future = waiter.expect(int(payload["id"]))
             start = loop.time()
-            await fake.dispatch("INTERACTION_CREATE", payload)
+            await fake.dispatch("INTERACTION_CREATE", payload, connection=connection)
             try:
                 ok = await asyncio.wait_for(future, 10.0)
             except TimeoutError:
@@ -236,8 +250,8 @@ async def drive(
 
 
 def forget(fake: Any) -> None:
-    """Drop what the fake recorded in the last run, so later runs do not carry a bigger heap
-    (whose garbage collection would slow whichever bot runs last)."""
+    """Drop the interactions and messages of the last batch, so later batches do not carry a bigger heap
+    (whose garbage collection would slow whichever bot runs later)."""
     fake.clear_requests()
     fake.interactions.clear()
     fake._interactions_by_token.clear()
@@ -246,28 +260,41 @@ def forget(fake: Any) -> None:
         channel["last_message_id"] = None
 
 
-async def throughput(count: int, concurrency: int, rounds: int, warmup: int) -> list[Run]:
+BOTS = ("minimal", "medcoder")
+
+
+async def throughput(batch: int, rounds: int, concurrency: int, warmup: int) -> dict[str, list[Run]]:
+    """Both bots connected to one fake; per round, each answers the same batch (order alternating)."""
     from tests.fakediscord import FakeDiscord, running_bot
 
     rng = random.Random(4)
-    questions = [rng.choice(QUESTIONS) for _ in range(count)]
-    warm = [rng.choice(QUESTIONS) for _ in range(warmup)]
-    runs: list[Run] = []
+    runs: dict[str, list[Run]] = {name: [] for name in BOTS}
     with tempfile.TemporaryDirectory(prefix="medcoder-bench-") as tmp:
-        async with FakeDiscord() as fake:
+        async with FakeDiscord(keep_history=False) as fake, contextlib.AsyncExitStack() as stack:
+            stack.enter_context(fake.patch_discord_urls())
             users = [fake.user] + [fake.add_user(f"member{i}") for i in range(15)]
             waiter = CallbackWaiter(fake)
-            # A-B-B-A-A-B...: each bot runs first as often as second, so slow drift cancels out.
-            pairs = [("minimal", "medcoder") if i % 2 == 0 else ("medcoder", "minimal") for i in range(rounds)]
-            names = [name for pair in pairs for name in pair]
-            with fake.patch_discord_urls():
-                for name in names:
-                    bot = minimal_bot() if name == "minimal" else medcoder_bot(Path(tmp) / "bench.db", fake.token)
-                    async with running_bot(bot, fake, guild_ready_timeout=GUILD_READY_TIMEOUT):
-                        await drive(fake, waiter, name, warm, users=users, concurrency=concurrency)
-                        gc.collect()
-                        runs.append(await drive(fake, waiter, name, questions, users=users, concurrency=concurrency))
+            connections = {}
+            for name in BOTS:
+                bot = minimal_bot() if name == "minimal" else medcoder_bot(Path(tmp) / "bench.db", fake.token)
+                await stack.enter_async_context(running_bot(bot, fake, guild_ready_timeout=GUILD_READY_TIMEOUT))
+                connections[name] = fake.connections[-1]  # the one it just opened: the bot is ready
+            for name in BOTS:
+                warm = [rng.choice(QUESTIONS) for _ in range(warmup)]
+                await drive(fake, connections[name], waiter, name, warm, users=users, concurrency=concurrency)
+            for i in range(rounds):
+                questions = [rng.choice(QUESTIONS) for _ in range(batch)]
+                for name in BOTS if i % 2 == 0 else BOTS[::-1]:
                     forget(fake)
+                    gc.collect()
+                    gc.freeze()  # both bots alike: nobody re-scans the harness's (or the other bot's) heap
+                    try:
+                        run = await drive(
+                            fake, connections[name], waiter, name, questions, users=users, concurrency=concurrency
+                        )
+                    finally:
+                        gc.unfreeze()
+                    runs[name].append(run)
             if fake.unhandled_requests:
                 print(f"  note: the fake saw {len(fake.unhandled_requests)} requests it has no route for")
     return runs
@@ -280,7 +307,7 @@ def reply_mix(count: int) -> str:
     engine = Engine.load()
     kinds = Counter(engine.ask(q).kind.value for q in QUESTIONS)
     mix = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
-    return f"{len(QUESTIONS)} distinct questions ({mix}), drawn at random {count} times"
+    return f"{len(QUESTIONS)} distinct questions ({mix}), drawn at random {count} times per bot"
 
 
 # --------------------------------------------------------------------------- start-up (child process)
@@ -409,37 +436,39 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def report_throughput(runs: list[Run], concurrency: int) -> None:
-    print(f"\n/ask throughput through the fake Discord (concurrency {concurrency}, runs in A-B-B-A order)")
-    for run in runs:
-        lat = [1000.0 * x for x in run.latencies]
-        problems = f", {run.errors} errors" if run.errors else ""
-        problems += f", {run.timeouts} TIMEOUTS" if run.timeouts else ""
+def report_throughput(runs: dict[str, list[Run]], batch: int, concurrency: int) -> None:
+    rounds = len(runs["minimal"])
+    print(
+        f"\n/ask throughput through the fake Discord ({rounds} rounds of {batch} per bot, both bots connected,"
+        f" concurrency {concurrency})"
+    )
+    rate, cpu_per = {}, {}
+    for name in BOTS:
+        total = sum(r.interactions for r in runs[name])
+        seconds = sum(r.seconds for r in runs[name])
+        cpu = sum(r.cpu_seconds for r in runs[name])
+        lat = [1000.0 * x for r in runs[name] for x in r.latencies]
+        errors, timeouts = sum(r.errors for r in runs[name]), sum(r.timeouts for r in runs[name])
+        problems = f", {errors} errors" if errors else ""
+        problems += f", {timeouts} TIMEOUTS" if timeouts else ""
+        rate[name], cpu_per[name] = total / seconds, cpu / total
         print(
-            f"  {run.name:<9} {run.interactions:>5} in {run.seconds:6.2f} s = {run.rate:7.0f}/s"
-            f"  ({run.ms_per:5.2f} ms each, CPU {1000.0 * run.cpu_seconds / run.interactions:5.2f} ms;"
-            f" latency p50 {percentile(lat, 0.5):5.1f} ms,"
+            f"  {name:<9} {total:>6} in {seconds:6.2f} s = {rate[name]:6.0f}/s"
+            f"  ({1000.0 * seconds / total:5.2f} ms each,"
+            f" CPU {1000.0 * cpu_per[name]:5.2f} ms; latency p50 {percentile(lat, 0.5):5.1f} ms,"
             f" p99 {percentile(lat, 0.99):5.1f} ms{problems})"
         )
-    best = {name: max(r.rate for r in runs if r.name == name) for name in ("minimal", "medcoder")}
-    total = {name: sum(r.interactions for r in runs if r.name == name) for name in best}
-    seconds = {name: sum(r.seconds for r in runs if r.name == name) for name in best}
-    overall = {name: total[name] / seconds[name] for name in best}
-    cpu = {name: total[name] / sum(r.cpu_seconds for r in runs if r.name == name) for name in best}
-    ratio = overall["medcoder"] / overall["minimal"]
-    extra_ms = 1000.0 * (1 / overall["medcoder"] - 1 / overall["minimal"])
-    for name, best_rate in best.items():
-        print(
-            f"  {name + ' bot':<13} {overall[name]:7.0f}/s overall (best run {best_rate:.0f}/s;"
-            f" {cpu[name]:.0f} per CPU-second)"
-        )
+    ratio = rate["medcoder"] / rate["minimal"]
+    per_round = [m.seconds / r.seconds for m, r in zip(runs["minimal"], runs["medcoder"], strict=True)]
+    quartiles = statistics.quantiles(per_round, n=4) if len(per_round) > 1 else [per_round[0]] * 3
+    extra_ms = 1000.0 * (1 / rate["medcoder"] - 1 / rate["minimal"])
     print(
         f"  ratio medcoder/minimal {ratio:.2f}   target >= {RATIO_TARGET}: {verdict(ratio >= RATIO_TARGET)}"
         f"   (extra per /ask: {extra_ms:.2f} ms)"
     )
     print(
-        f"  same ratio in CPU time {cpu['medcoder'] / cpu['minimal']:.2f}"
-        " (steadier when other processes compete for the CPUs)"
+        f"  per round: median {statistics.median(per_round):.2f}, quartiles {quartiles[0]:.2f}-{quartiles[2]:.2f};"
+        f" in CPU time {cpu_per['minimal'] / cpu_per['medcoder']:.2f}"
     )
 
 
@@ -478,10 +507,10 @@ def report_startup(samples: dict[str, list[dict[str, Any]]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer interactions, one start-up sample each")
-    parser.add_argument("--interactions", type=int, help="/ask interactions per timed run (default 2000, quick 400)")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, one start-up sample each")
+    parser.add_argument("--rounds", type=int, help="timed rounds, each bot one batch per round (default 16, quick 6)")
+    parser.add_argument("--batch", type=int, default=250, help="/ask interactions per bot per round (default 250)")
     parser.add_argument("--concurrency", type=int, default=16, help="interactions in flight at once (default 16)")
-    parser.add_argument("--rounds", type=int, help="timed runs per bot (default 3, quick 2)")
     parser.add_argument("--startups", type=int, help="cold starts per bot (default 3, quick 1)")
     parser.add_argument("--child", choices=("medcoder", "minimal"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -489,8 +518,7 @@ def main() -> None:
         child(args.child)
         return
 
-    count = args.interactions or (400 if args.quick else 2000)
-    rounds = args.rounds or (2 if args.quick else 3)
+    rounds = args.rounds or (6 if args.quick else 16)
     startups = args.startups or (1 if args.quick else 3)
     import discord
 
@@ -499,10 +527,10 @@ def main() -> None:
         f"python {platform.python_version()} ({platform.python_implementation()}), discord.py {discord.__version__},"
         f" {os.cpu_count()} CPUs, {platform.machine()}, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
     )
-    print(f"questions: {reply_mix(count)}")
+    print(f"questions: {reply_mix(rounds * args.batch)}")
 
-    runs = asyncio.run(throughput(count, args.concurrency, rounds, warmup=max(200, count // 10)))
-    report_throughput(runs, args.concurrency)
+    runs = asyncio.run(throughput(args.batch, rounds, args.concurrency, warmup=300))
+    report_throughput(runs, args.batch, args.concurrency)
 
     samples: dict[str, list[dict[str, Any]]] = {"medcoder": [], "minimal": []}
     for _ in range(startups):
