@@ -84,6 +84,15 @@ class Matcher:
             [(tokens, 1.0 / sum(self.idf[t] for t in tokens)) for tokens in phrasings if tokens]
             for phrasings in phrasing_tokens
         ]
+        # Per entry: token -> the positions of its phrasings that hold it, so scoring an entry touches
+        # only the phrasings sharing a word with the question (a few of its six on average).
+        self._phrasings_by_token: list[dict[str, tuple[int, ...]]] = []
+        for phrasings in self._phrasings:
+            by_token: dict[str, list[int]] = defaultdict(list)
+            for position, (tokens, _) in enumerate(phrasings):
+                for token in tokens:
+                    by_token[token].append(position)
+            self._phrasings_by_token.append({t: tuple(ps) for t, ps in by_token.items()})
         # The lightest phrasing bounds how much of any phrasing a given overlap can cover.
         self._lightest = [max((inverse for _, inverse in phrasings), default=0.0) for phrasings in self._phrasings]
         self._entries_by_token: dict[str, list[int]] = defaultdict(list)
@@ -198,17 +207,17 @@ class Matcher:
         return list(zip(upper[order].tolist(), order.tolist(), share[order].tolist(), strict=True))
 
     def _score(self, index: int, share: float, weights: dict[str, float], inverse_query: float) -> float:
+        by_token = self._phrasings_by_token[index]
+        matched: dict[int, float] = {}
+        for token, w in weights.items():
+            for position in by_token.get(token, ()):
+                matched[position] = matched.get(position, 0.0) + w
         fit = 0.0
-        asked = weights.keys()
-        for tokens, inverse_weight in self._phrasings[index]:
-            if tokens.isdisjoint(asked):  # in C, without building a set; most phrasings share nothing
-                continue
-            common = tokens.intersection(asked)
-            if common:
-                matched = sum(weights[t] for t in common)
-                fit = max(
-                    fit,
-                    (matched * inverse_weight) ** PHRASING_COVERAGE_POWER
-                    * (matched * inverse_query) ** QUESTION_COVERAGE_POWER,
-                )
+        phrasings = self._phrasings[index]
+        for position, weight in matched.items():
+            fit = max(
+                fit,
+                (weight * phrasings[position][1]) ** PHRASING_COVERAGE_POWER
+                * (weight * inverse_query) ** QUESTION_COVERAGE_POWER,
+            )
         return PHRASING_WEIGHT * fit + (1 - PHRASING_WEIGHT) * share

@@ -60,10 +60,18 @@ MAX_WORD_LEN = 30
 
 
 def clean(text: str) -> str:
-    """Unicode- and Discord-normalised, case-folded text (no matching words removed yet)."""
-    text = _FORMAT_CHARS.sub("", unicodedata.normalize("NFKC", text))
-    text = _CONTROL_CHARS.sub(" ", text)
-    text = _DISCORD_TOKENS.sub(" ", text)
+    """Unicode- and Discord-normalised, case-folded text (no matching words removed yet).
+
+    Each pass is skipped when a cheap C-level test shows it has nothing to do (ASCII text is already
+    NFKC and has no format characters; no control character in printable text; no Discord token
+    without "<", "@" or "://"): most questions are plain ASCII, and this runs on every one.
+    """
+    if not text.isascii():
+        text = _FORMAT_CHARS.sub("", unicodedata.normalize("NFKC", text))
+    if not text.isprintable():
+        text = _CONTROL_CHARS.sub(" ", text)
+    if "<" in text or "@" in text or "://" in text:
+        text = _DISCORD_TOKENS.sub(" ", text)
     text = _MARKDOWN.sub(" ", text)
     return " ".join(text.casefold().split())
 
@@ -133,9 +141,12 @@ class Normalizer:
 
     def surface(self, text: str, *, correct: bool = True) -> list[str]:
         """Cleaned, shorthand-expanded and (optionally) spelling-corrected words, in order."""
-        cleaned = _ICD.sub(lambda m: f"icd{m.group(1)}{m.group(2) or ''}", clean(text))
-        cleaned = _FIVE_STEPS.sub(" fivesteps ", cleaned)
-        cleaned = _STEP_NUMBER.sub(lambda m: f" step{_ORDINALS[m.group(1) or m.group(2)]} ", cleaned)
+        cleaned = clean(text)
+        if "icd" in cleaned:
+            cleaned = _ICD.sub(lambda m: f"icd{m.group(1)}{m.group(2) or ''}", cleaned)
+        if "step" in cleaned:
+            cleaned = _FIVE_STEPS.sub(" fivesteps ", cleaned)
+            cleaned = _STEP_NUMBER.sub(lambda m: f" step{_ORDINALS[m.group(1) or m.group(2)]} ", cleaned)
         words: list[str] = []
         corrected: dict[str, str] = {}  # per message: a repeated unknown word costs one look-up
         for raw in _WORD.findall(cleaned):
