@@ -70,6 +70,8 @@ class Engine:
     def __init__(self, kb: KnowledgeBase, matcher: Matcher | None = None) -> None:
         self.kb = kb
         self.matcher = matcher or Matcher(kb)
+        # Answers never change after load, so each is rendered once rather than on every ask.
+        self._rendered = {entry.id: self.render(entry) for entry in kb.entries.values()}
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> Engine:
@@ -154,7 +156,7 @@ class Engine:
         return text
 
     def _answer(self, entry: Entry, score: float) -> Reply:
-        return Reply(ReplyKind.ANSWER, self.render(entry), entry.id, round(score, 1))
+        return Reply(ReplyKind.ANSWER, self._rendered[entry.id], entry.id, round(score, 1))
 
     @staticmethod
     def _fallback(score: float) -> Reply:

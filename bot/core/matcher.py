@@ -38,6 +38,24 @@ MIN_USEFUL_SCORE = 30.0
 VECTORISE_FROM = 1000  # entries
 
 
+def min_share_for(floor: float) -> float:
+    """The least share of a question's weight an entry must cover for its score to reach `floor`.
+
+    Even a perfectly covered phrasing (phrasing share 1) gives at most
+    PHRASING_WEIGHT * share**QUESTION_COVERAGE_POWER + (1 - PHRASING_WEIGHT) * share, which rises with
+    the share; below the share where that meets `floor` an entry needs no closer look. Found by
+    bisection once per matcher, then lowered a hair so rounding can never drop an entry that qualifies.
+    """
+    low, high = 0.0, 1.0
+    for _ in range(60):
+        mid = (low + high) / 2
+        if PHRASING_WEIGHT * mid**QUESTION_COVERAGE_POWER + (1 - PHRASING_WEIGHT) * mid < floor:
+            low = mid
+        else:
+            high = mid
+    return max(0.0, low - 1e-9)
+
+
 def _best_bound_first(bound: tuple[float, int, float]) -> tuple[float, int]:
     return -bound[0], bound[1]
 
@@ -103,6 +121,7 @@ class Matcher:
             token: np.fromiter(entries, dtype=np.intp) for token, entries in self._entries_by_token.items()
         }
         self._lightest_array = np.array(self._lightest, dtype=np.float64)
+        self._min_share = min_share_for(self.min_score / 100.0)
 
     def unknown_weight(self, question_length: int) -> float:
         share = min(max((question_length - 3) / 6.0, 0.0), 1.0)
@@ -174,9 +193,12 @@ class Matcher:
             for index in entries_by_token.get(token, ()):
                 coverage[index] += w
         lightest = self._lightest
+        least = self._min_share
         bounds = []
         for index, covered in coverage.items():
             share = covered * inverse_query
+            if share < least:  # cannot reach the floor even with a perfect phrasing
+                continue
             phrasing_share = min(covered * lightest[index], 1.0)
             upper = (
                 PHRASING_WEIGHT * phrasing_share**PHRASING_COVERAGE_POWER * share**QUESTION_COVERAGE_POWER
