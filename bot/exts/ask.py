@@ -13,9 +13,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.utils.answers import compose
+from bot.utils.answers import compose, reply_view
 from bot.utils.commands import PRIVATE_DESCRIPTION, everywhere
-from bot.utils.feedback import VoteButton, note_unanswered, reply_view
+from bot.utils.feedback import VoteButton, note_unanswered
 from bot.utils.interactions import respond
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.utils.answers import compose
+from bot.utils.answers import compose, reply_view
 from bot.utils.errors import report_message_error
-from bot.utils.feedback import note_unanswered, reply_view
+from bot.utils.feedback import note_unanswered
 from bot.utils.ratelimit import SlidingWindowLimiter, Verdict
 
 if TYPE_CHECKING:

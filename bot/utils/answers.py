@@ -15,6 +15,7 @@ import discord
 
 from bot.core import Reply, ReplyKind
 from bot.utils.errors import reports_errors
+from bot.utils.feedback import feedback_view
 from bot.utils.interactions import is_invoker, respond
 from bot.utils.text import BUTTON_LABEL_LIMIT, CUSTOM_ID_LIMIT, escape_user_text, fit_content, truncate
 from bot.utils.views import routed_view
@@ -82,9 +83,16 @@ class SuggestionButton(
             # The asker picked one: the suggestions give way to the answer, in place.
             previous = interaction.message.content if interaction.message else None
             content = fit_content(_kept_question(previous) + reply.text)
-            await interaction.response.edit_message(content=content, view=None)
+            await interaction.response.edit_message(content=content, view=feedback_view(reply))
         else:
-            await respond(interaction, reply.text, ephemeral=True)
+            view = feedback_view(reply)
+            await respond(interaction, reply.text, ephemeral=True, view=view)
+
+
+def reply_view(reply: Reply) -> discord.ui.View | None:
+    """The components under a reply: suggestion buttons for "did you mean", vote buttons for an answer."""
+    view = suggestion_view(reply)
+    return view if view is not None else feedback_view(reply)
 
 
 def suggestion_view(reply: Reply) -> discord.ui.View | None:

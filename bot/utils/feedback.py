@@ -22,7 +22,6 @@ import discord
 
 from bot.core import Reply, ReplyKind
 from bot.core.normalize import clean
-from bot.utils.answers import suggestion_view
 from bot.utils.errors import reports_errors
 from bot.utils.interactions import respond
 from bot.utils.text import CUSTOM_ID_LIMIT
@@ -96,12 +95,6 @@ def _vote_view(entry_id: str) -> discord.ui.View | None:
         log.warning("Entry %r cannot have vote buttons: its id does not fit a custom_id", entry_id)
         return None
     return routed_view(VoteButton(entry_id, True), VoteButton(entry_id, False))
-
-
-def reply_view(reply: Reply) -> discord.ui.View | None:
-    """The components under a reply: suggestion buttons for "did you mean", vote buttons for an answer."""
-    view = suggestion_view(reply)
-    return view if view is not None else feedback_view(reply)
 
 
 def unanswered_text(question: str) -> str:

@@ -142,7 +142,11 @@ async def test_did_you_mean_buttons_answer_the_chosen_entry(fake: FakeDiscord) -
     content = clicked.json["data"]["content"]
     assert content.startswith("> **Question:** coder training\n**Choosing a training program**")
     assert "Did you mean" not in content
-    assert clicked.json["data"]["components"] == []
+    # The suggestions give way to the answer's own vote buttons.
+    assert [b["custom_id"] for b in components(clicked.json["data"])] == [
+        "medcoder:vote:choosing-a-program:1",
+        "medcoder:vote:choosing-a-program:0",
+    ]
 
 
 async def test_someone_elses_suggestion_click_is_answered_privately(fake: FakeDiscord) -> None:
@@ -153,6 +157,10 @@ async def test_someone_elses_suggestion_click_is_answered_privately(fake: FakeDi
     assert clicked.json["type"] == payloads.CHANNEL_MESSAGE
     assert is_ephemeral(clicked.json["data"])
     assert clicked.json["data"]["content"].startswith("**Where to study medical coding**")
+    assert [b["custom_id"] for b in components(clicked.json["data"])] == [
+        "medcoder:vote:where-to-study:1",
+        "medcoder:vote:where-to-study:0",
+    ]
     assert "Did you mean" in fake.get_message(message["id"])["content"]
 
 

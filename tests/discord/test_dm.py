@@ -42,7 +42,10 @@ async def test_did_you_mean_in_a_dm_is_answered_in_place(fake: FakeDiscord) -> N
     clicked = await reply_to(fake, await fake.click(message, "medcoder:ask:step-education"))
     assert clicked.json["type"] == payloads.UPDATE_MESSAGE
     assert clicked.json["data"]["content"].startswith("**Step 1: Education**")
-    assert clicked.json["data"]["components"] == []
+    assert [b["custom_id"] for b in components(clicked.json["data"])] == [  # the answer's vote buttons
+        "medcoder:vote:step-education:1",
+        "medcoder:vote:step-education:0",
+    ]
 
 
 @pytest.mark.usefixtures("medcoder")

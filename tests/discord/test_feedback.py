@@ -138,6 +138,20 @@ async def test_dm_answers_carry_vote_buttons_too(fake: FakeDiscord, bot: Medcode
     assert await bot.store.vote_counts() == {"salary-by-position": (0, 1)}
 
 
+async def test_an_answer_chosen_from_suggestions_can_be_voted_on(fake: FakeDiscord, bot: MedcoderBot) -> None:
+    await ask(fake, "coder training")
+    message = fake.last_bot_message()
+    await reply_to(fake, await fake.click(message, "medcoder:ask:where-to-study"))
+    answered = fake.get_message(message["id"])
+    assert [b["custom_id"] for b in components(answered)] == [
+        "medcoder:vote:where-to-study:1",
+        "medcoder:vote:where-to-study:0",
+    ]
+    voted = await reply_to(fake, await fake.click(answered, "medcoder:vote:where-to-study:1"))
+    assert voted.json["data"]["content"] == NOTED
+    assert await bot.store.vote_counts() == {"where-to-study": (1, 0)}
+
+
 # --- Unanswered questions -------------------------------------------------------------------
 
 
