@@ -96,13 +96,16 @@ class MedcoderBot(commands.Bot):
         try:
             await super().close()
         finally:
-            if self.unanswered is not None:
-                counter, self.unanswered = self.unanswered, None
-                await counter.close()  # never raises for a store error: it logs
-            if self._store is not None:
-                store, self._store = self._store, None
-                await store.close()
-            gc.unfreeze()  # a process that builds several bots (the tests) lets the collector see them again
+            try:
+                if self.unanswered is not None:
+                    counter, self.unanswered = self.unanswered, None
+                    await counter.close()  # never raises for a store error: it logs
+            finally:
+                # Even if that was cancelled: an open aiosqlite connection keeps its thread (and the process) alive.
+                if self._store is not None:
+                    store, self._store = self._store, None
+                    await store.close()
+                gc.unfreeze()  # a process that builds several bots (the tests) lets the collector see them again
 
     async def on_command_error(self, ctx: commands.Context, error: commands.CommandError, /) -> None:
         await on_prefix_command_error(ctx, error)

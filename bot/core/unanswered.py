@@ -75,18 +75,22 @@ class UnansweredCounter:
     async def flush(self) -> None:
         """Write what is pending now; on a store error keep it for the next try (within the cap)."""
         async with self._write_lock:
-            batch, self._pending = self._pending, {}
-            self._full.clear()
-            if not batch:
-                return
-            try:
-                await self._store.record_unanswered_counts(batch, cap=self._cap)
-            except asyncio.CancelledError:
-                self._restore(batch)  # stopped mid-write (the transaction rolls back): `close` writes it again
-                raise
-            except Exception:
-                log.warning("Could not write %d unanswered-question counts; will retry", len(batch), exc_info=True)
-                self._restore(batch)
+            await self._write()
+
+    async def _write(self) -> None:
+        """The write itself; the caller holds `_write_lock`, so two writes never overlap."""
+        batch, self._pending = self._pending, {}
+        self._full.clear()
+        if not batch:
+            return
+        try:
+            await self._store.record_unanswered_counts(batch, cap=self._cap)
+        except Exception:
+            log.warning("Could not write %d unanswered-question counts; will retry", len(batch), exc_info=True)
+            self._restore(batch)
+        # Not restored on cancellation: the commit may already have happened (aiosqlite commits in its
+        # own thread), and counting twice is worse than losing a few seconds of counts. `close` never
+        # cancels a write in progress; only a process being torn down without `close` does.
 
     def _restore(self, batch: dict[str, UnansweredCount]) -> None:
         for text, old in batch.items():
@@ -106,10 +110,15 @@ class UnansweredCounter:
             await self.flush()
 
     async def close(self) -> None:
-        """Stop the task and write what is left; call before closing the store."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self.flush()
+        """Stop the task and write what is left; call before closing the store.
+
+        A write already in progress finishes first (the lock), then the task is cancelled while it
+        waits, so nothing is cancelled half-way through a commit.
+        """
+        async with self._write_lock:
+            if self._task is not None:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+                self._task = None
+            await self._write()

@@ -127,3 +127,29 @@ async def test_memory_holds_at_most_cap_texts_keeping_the_most_recent(store: Sto
     assert counter.pending == 2
     await counter.flush()
     assert await store.unanswered_top(10) == [("a", 2), ("c", 1)]
+
+
+class SlowStore(SQLiteStore):
+    """A real store whose batch write takes a while after its commit (as a slow disk would)."""
+
+    started: asyncio.Event
+
+    async def record_unanswered_counts(self, counts: Mapping[str, UnansweredCount], *, cap: int) -> None:
+        self.started.set()
+        await super().record_unanswered_counts(counts, cap=cap)
+        await asyncio.sleep(0.2)
+
+
+async def test_closing_during_a_write_neither_loses_nor_doubles_the_counts(tmp_path: Path, clock: FakeClock) -> None:
+    store = await SlowStore.open(tmp_path / "s.db", clock=clock)
+    store.started = asyncio.Event()
+    try:
+        counter = UnansweredCounter(store, cap=100, clock=clock, interval=0.01)
+        counter.start()
+        counter.note("pizza recipe")
+        await asyncio.wait_for(store.started.wait(), 2)  # the task's write is under way
+        counter.note("tell me a joke")  # noted during that write
+        await counter.close()
+        assert sorted(await store.unanswered_top(10)) == [("pizza recipe", 1), ("tell me a joke", 1)]
+    finally:
+        await store.close()

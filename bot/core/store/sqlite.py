@@ -390,7 +390,10 @@ class SQLiteStore(Store):
     async def record_unanswered_counts(self, counts: Mapping[str, UnansweredCount], *, cap: int) -> None:
         if not counts:
             return
-        rows = [(text, c.count, to_timestamp(c.first_seen), to_timestamp(c.last_seen)) for text, c in counts.items()]
+        # In text order: processes sharing a database then lock rows in the same order (no deadlock).
+        rows = [
+            (text, c.count, to_timestamp(c.first_seen), to_timestamp(c.last_seen)) for text, c in sorted(counts.items())
+        ]
         async with self._transaction() as db:
             await db.executemany(
                 "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES (?, ?, ?, ?)"
