@@ -219,7 +219,7 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         self._dm_channels: OrderedDict[int, int] = OrderedDict()  # member id -> DM channel id, LRU
         self._notice_checked: OrderedDict[int, float] = OrderedDict()  # member -> when their notice flag was read
         self._dm_failed: set[int] = set()  # members a DM failed for (DMs closed), until they are told
-        self._notice_tasks: set[asyncio.Task[None]] = set()
+        self._notice_waiters: dict[int, asyncio.Task[None]] = {}  # member -> their pending notice check
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -233,7 +233,7 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
     async def cog_unload(self) -> None:
         await self.scheduler.stop()
         self.bot.tree.remove_command_hook(self.before_command)
-        for task in tuple(self._notice_tasks):
+        for task in tuple(self._notice_waiters.values()):
             task.cancel()
         self.bot.remove_dynamic_items(SnoozeButton, StepDoneButton)
 
@@ -298,22 +298,33 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         command = interaction.command
         if command is None or command.qualified_name == "remind resume":
             return
+        # At most one waiter per member: a command that failed never completes, and its waiter would
+        # otherwise live for NOTICE_WAIT; the member's next command takes over.
+        previous = self._notice_waiters.pop(user_id, None)
+        if previous is not None:
+            previous.cancel()
         # Registered now, before the command runs, so a fast command's completion cannot be missed.
         completed = self.bot.wait_for(
             "app_command_completion", check=lambda done, _command: done.id == interaction.id, timeout=NOTICE_WAIT
         )
         task = asyncio.create_task(self._tell_paused(interaction, completed, now))
-        self._notice_tasks.add(task)
-        task.add_done_callback(self._notice_tasks.discard)
+        self._notice_waiters[user_id] = task
+        task.add_done_callback(lambda done: self._forget_waiter(user_id, done))
+
+    def _forget_waiter(self, user_id: int, task: asyncio.Task[Any] | None) -> None:
+        if task is not None and self._notice_waiters.get(user_id) is task:
+            del self._notice_waiters[user_id]
 
     async def _tell_paused(
         self, interaction: discord.Interaction, completed: Awaitable[Any], checked_at: float
     ) -> None:
+        user_id = interaction.user.id
         try:
             await completed
         except TimeoutError:
             return  # the command failed (no completion): the next command asks again
-        user_id = interaction.user.id
+        # Past waiting: a later command must not cancel this any more (the notice may be taken already).
+        self._forget_waiter(user_id, asyncio.current_task())
         try:
             told = await self.bot.store.take_notice(user_id)
             self._remember_checked(user_id, checked_at)
