@@ -12,6 +12,8 @@ import discord
 import pytest
 from discord import app_commands
 from discord.ext import commands
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.app import bot_intents, create_bot
 from bot.core import Reply, ReplyKind, Suggestion
@@ -44,6 +46,17 @@ def test_escape_user_text_defuses_mentions_and_markdown() -> None:
     assert "<@123456789012345678>" not in escaped
     assert "**" not in escaped.replace("\\*", "")
     assert "\\`" in escaped
+
+
+PIECES = [*"ab @#>-_*~|`\\[]():/.<!&0123456789\n\t", "everyone", "here", "https://x.io/a_b", "123456789012345678"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_escape_user_text_equals_discord_pys_escaping_of_the_flattened_text(text: str) -> None:
+    """The fast path skips discord.py's escapers only when they would change nothing."""
+    flat = truncate(" ".join(text.split()), ECHO_LIMIT)
+    assert escape_user_text(text) == discord.utils.escape_mentions(discord.utils.escape_markdown(flat))
 
 
 def test_escape_user_text_is_one_bounded_line() -> None:
