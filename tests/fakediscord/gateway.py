@@ -95,7 +95,8 @@ def redact_content(event: str, data: Any, intents: int, bot_id: str) -> Any:
 
 @dataclass(repr=False)
 class GatewayConnection:
-    """One WebSocket connection from the bot. ``frames_in``/``frames_out`` keep every decoded frame."""
+    """One WebSocket connection from the bot. ``frames_in``/``frames_out`` keep every decoded frame
+    (unless the fake was made with ``keep_history=False``)."""
 
     fake: FakeDiscord
     ws: web.WebSocketResponse

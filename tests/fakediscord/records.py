@@ -88,13 +88,13 @@ class RequestLog:
     """
 
     def __init__(self, *, keep: bool = True) -> None:
-        self.keep = keep  # False: waiters are still woken, but nothing is kept (see FakeDiscord.keep_history)
+        self.keep = keep  # False: waiters are still woken, but only unhandled requests are kept (keep_history)
         self.requests: list[RecordedRequest] = []
         self._consumed: set[int] = set()
         self._changed = asyncio.Condition()
 
     async def add(self, request: RecordedRequest) -> None:
-        if self.keep:
+        if self.keep or request.unhandled:  # without history, still keep what the fake could not route
             self.requests.append(request)
         async with self._changed:
             self._changed.notify_all()
