@@ -242,6 +242,14 @@ class RestApi:
         """
         return json.loads(json.dumps({k: v for k, v in msg.items() if not k.startswith("_")}))
 
+    def _out(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """A message as a response body: a private copy while the fake keeps history (tests read
+        `request.response` later, after the message may have changed), otherwise only filtered, since
+        nothing keeps the body and it is serialised before the fake runs anything else."""
+        if self.fake.keep_history:
+            return self._public(msg)
+        return {k: v for k, v in msg.items() if not k.startswith("_")}
+
     def _attachments_from(self, body: dict[str, Any], files: list[RecordedFile]) -> list[dict[str, Any]]:
         described = {str(a.get("id")): a for a in body.get("attachments") or []}
         out = []
@@ -426,7 +434,7 @@ class RestApi:
         if "after" in req.query:
             msgs = [x for x in msgs if int(x["id"]) > int(req.query["after"])]
         limit = int(req.query.get("limit", 50))
-        return Reply(body=[self._public(x) for x in msgs[:limit]])
+        return Reply(body=[self._out(x) for x in msgs[:limit]])
 
     def create_message(self, req: RecordedRequest, m: re.Match[str]) -> Reply:
         channel = self._channel(m["channel_id"])
@@ -441,11 +449,11 @@ class RestApi:
             attachments=self._attachments_from(body, req.files),
             message_type=19 if body.get("message_reference") else 0,
         )
-        return Reply(body=self._public(msg))
+        return Reply(body=self._out(msg))
 
     def get_message(self, req: RecordedRequest, m: re.Match[str]) -> Reply:
         self._channel(m["channel_id"])
-        return Reply(body=self._public(self._message(m["channel_id"], m["message_id"])))
+        return Reply(body=self._out(self._message(m["channel_id"], m["message_id"])))
 
     def edit_message(self, req: RecordedRequest, m: re.Match[str]) -> Reply:
         self._channel(m["channel_id"])
@@ -454,7 +462,7 @@ class RestApi:
             raise ApiError(403, p.error(50005, "Cannot edit a message authored by another user"))
         self._check_upload(req.files)
         self._apply_edit(msg, req.json if isinstance(req.json, dict) else {}, req.files)
-        return Reply(body=self._public(msg))
+        return Reply(body=self._out(msg))
 
     def delete_message(self, req: RecordedRequest, m: re.Match[str]) -> Reply:
         self._channel(m["channel_id"])
@@ -552,7 +560,7 @@ class RestApi:
             info["response_message_loading"] = bool(message.get("flags", 0) & p.LOADING)
             info["response_message_ephemeral"] = bool(message.get("flags", 0) & p.EPHEMERAL)
             if cb_type in (p.CHANNEL_MESSAGE, p.DEFERRED_CHANNEL_MESSAGE, p.UPDATE_MESSAGE):
-                result["resource"] = {"type": cb_type, "message": self._public(message)}
+                result["resource"] = {"type": cb_type, "message": self._out(message)}
         return Reply(body=result)
 
     def _original(self, record: InteractionRecord) -> dict[str, Any]:
@@ -562,13 +570,13 @@ class RestApi:
         return msg
 
     def get_original(self, req: RecordedRequest, m: re.Match[str]) -> Reply:
-        return Reply(body=self._public(self._original(self._interaction_by_token(m["app_id"], m["token"]))))
+        return Reply(body=self._out(self._original(self._interaction_by_token(m["app_id"], m["token"]))))
 
     def edit_original(self, req: RecordedRequest, m: re.Match[str]) -> Reply:
         msg = self._original(self._interaction_by_token(m["app_id"], m["token"]))
         self._check_upload(req.files)
         self._apply_edit(msg, req.json if isinstance(req.json, dict) else {}, req.files)
-        return Reply(body=self._public(msg))
+        return Reply(body=self._out(msg))
 
     def delete_original(self, req: RecordedRequest, m: re.Match[str]) -> Reply:
         self._original(self._interaction_by_token(m["app_id"], m["token"]))["_deleted"] = True
@@ -598,7 +606,7 @@ class RestApi:
         record.followup_ids.append(int(msg["id"]))
         if req.query.get("wait", "").lower() not in ("1", "true"):
             return Reply(status=204)
-        return Reply(body=self._public(msg))
+        return Reply(body=self._out(msg))
 
     def _webhook_message(self, m: re.Match[str]) -> dict[str, Any]:
         record = self._interaction_by_token(m["app_id"], m["token"])
@@ -609,13 +617,13 @@ class RestApi:
         return msg
 
     def get_webhook_message(self, req: RecordedRequest, m: re.Match[str]) -> Reply:
-        return Reply(body=self._public(self._webhook_message(m)))
+        return Reply(body=self._out(self._webhook_message(m)))
 
     def edit_webhook_message(self, req: RecordedRequest, m: re.Match[str]) -> Reply:
         msg = self._webhook_message(m)
         self._check_upload(req.files)
         self._apply_edit(msg, req.json if isinstance(req.json, dict) else {}, req.files)
-        return Reply(body=self._public(msg))
+        return Reply(body=self._out(msg))
 
     def delete_webhook_message(self, req: RecordedRequest, m: re.Match[str]) -> Reply:
         self._webhook_message(m)["_deleted"] = True

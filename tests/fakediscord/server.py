@@ -93,7 +93,8 @@ class FakeDiscord:
     ) -> None:
         self.token = token
         # Tests read back every request and gateway frame; a benchmark sending thousands of interactions
-        # turns this off so the fake's heap (and its garbage collection) does not grow with the run.
+        # turns this off so the fake's heap (and its garbage collection) does not grow with the run, and
+        # the fake skips the copies that only protect that record (its cost is Discord's, not the bot's).
         self.keep_history = keep_history
         self.accepted_tokens: set[str] = {token}
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -320,19 +321,17 @@ class FakeDiscord:
         interaction: InteractionRecord | None = None,
     ) -> dict[str, Any]:
         """Create a message authored by the bot from a send/edit-style body."""
-        # The message must not share objects with the request body (tests read both, edits replace
-        # fields); one JSON round trip copies the parts it keeps at C speed (see `RestApi._public`).
+        # The message must not share objects with the recorded request body (tests read both, edits
+        # replace fields); one JSON round trip copies the parts it keeps at C speed (see `RestApi._public`).
         ip = interaction.payload if interaction is not None else {}
-        kept = json.loads(
-            json.dumps(
-                {
-                    "embeds": body.get("embeds") or [],
-                    "components": body.get("components") or [],
-                    "message_reference": body.get("message_reference"),
-                    "invoker": ip.get("member", {}).get("user") or ip.get("user"),
-                }
-            )
-        )
+        kept = {
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "message_reference": body.get("message_reference"),
+            "invoker": ip.get("member", {}).get("user") or ip.get("user"),
+        }
+        if self.keep_history:  # without history nothing else holds the request body: no copy needed
+            kept = json.loads(json.dumps(kept))
         extra: dict[str, Any] = {}
         if interaction is not None:
             extra["webhook_id"] = str(self.application_id)
@@ -736,12 +735,14 @@ class FakeDiscord:
         rec.status, rec.response = reply.status, reply.body
         if rec.unhandled:
             _log.warning("fakediscord has no route for %s %s (answered %s)", rec.method, rec.path, rec.status)
+        # Serialised before anything can await: the body may share objects with the fake's state.
+        body = None if reply.status == 204 or reply.body is None else json.dumps(reply.body).encode()
         await self.log.add(rec)
-        if reply.status == 204 or reply.body is None:
+        if body is None:
             return web.Response(status=reply.status, headers=reply.headers)
         # Exactly "application/json" (no charset): discord.py's json_or_text compares the header verbatim.
         headers = {**reply.headers, "Content-Type": "application/json"}
-        return web.Response(body=json.dumps(reply.body).encode(), status=reply.status, headers=headers)
+        return web.Response(body=body, status=reply.status, headers=headers)
 
     async def _read_body(self, request: web.Request, rec: RecordedRequest) -> None:
         if request.content_type.startswith("multipart/"):
