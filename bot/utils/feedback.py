@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 VOTE_PREFIX = "medcoder:vote:"
-HELPFUL, NOT_HELPFUL = ("👍", "Helpful"), ("👎", "Not helpful")
+# The emoji are part of the label text rather than a separate `emoji` field: they look the same, and
+# every answer carries these buttons, so the smaller payload (no emoji object to build and parse on
+# each side) is measurable on the /ask path.
+HELPFUL_LABEL, NOT_HELPFUL_LABEL = "👍 Helpful", "👎 Not helpful"
 NOTED = "Thanks, noted."
 REPLACED = "Thanks, noted. This replaces your earlier vote on this answer."
 OUTDATED = "That answer is no longer in the knowledge base, so there is nothing to vote on."
@@ -51,11 +54,10 @@ class VoteButton(
     """One of the two vote buttons under an answer; anyone may press it, once per entry (a re-vote replaces)."""
 
     def __init__(self, entry_id: str, helpful: bool) -> None:
-        emoji, label = HELPFUL if helpful else NOT_HELPFUL
+        label = HELPFUL_LABEL if helpful else NOT_HELPFUL_LABEL
         super().__init__(
             discord.ui.Button(
                 label=label,
-                emoji=emoji,
                 style=discord.ButtonStyle.secondary,
                 custom_id=vote_custom_id(entry_id, helpful),
             )
