@@ -57,6 +57,7 @@ _MONEY_CONTEXT = frozenset({"much", "money", "more", "less", "average", "typical
 MAX_CORRECTIONS = 24
 MIN_CORRECT_LEN = 4
 MAX_WORD_LEN = 30
+STEADY_WORDS = 50_000  # raw words remembered as needing no correction (a few MB at most)
 
 
 def clean(text: str) -> str:
@@ -123,12 +124,19 @@ class Normalizer:
             self._by_initial.setdefault(word[0], []).append(word)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
         self._text_tokens: dict[str, list[str]] = {}  # knowledge base texts, normalised once
+        # Raw words whose expansion can never need spelling correction (known words, short words,
+        # numbers) -> that expansion: most words of most questions, looked up once instead of checked
+        # word by word on every message. Bounded, so a flood of new numbers cannot grow it for ever.
+        self._steady: dict[str, tuple[str, ...]] = {}
 
     def _fold(self, word: str) -> str:
         return word if word in self._protected else stem(word)
 
     def known(self, word: str) -> bool:
         return word in self.vocabulary or stem(word) in self.vocabulary
+
+    def _may_need_correction(self, word: str) -> bool:
+        return len(word) >= MIN_CORRECT_LEN and word.isalpha() and not self.known(word)
 
     def _correct_uncached(self, word: str) -> str:
         """The closest known word with the same initial, or the word itself when none is close."""
@@ -149,19 +157,23 @@ class Normalizer:
             cleaned = _STEP_NUMBER.sub(lambda m: f" step{_ORDINALS[m.group(1) or m.group(2)]} ", cleaned)
         words: list[str] = []
         corrected: dict[str, str] = {}  # per message: a repeated unknown word costs one look-up
+        steady = self._steady
         for raw in _WORD.findall(cleaned):
+            expansion = steady.get(raw)
+            if expansion is not None:
+                words.extend(expansion)
+                continue
             if len(raw) > MAX_WORD_LEN or raw == "s":  # "s" is what is left of "coder's"
                 continue
-            for word in self.shorthand.get(raw, (raw,)):
+            expansion = self.shorthand.get(raw, (raw,))
+            if len(steady) < STEADY_WORDS and not any(self._may_need_correction(w) for w in expansion):
+                steady[raw] = expansion
+                words.extend(expansion)
+                continue
+            for word in expansion:
                 if word in corrected:
                     words.append(corrected[word])
-                elif (
-                    correct
-                    and len(corrected) < MAX_CORRECTIONS
-                    and len(word) >= MIN_CORRECT_LEN
-                    and word.isalpha()
-                    and not self.known(word)
-                ):
+                elif correct and len(corrected) < MAX_CORRECTIONS and self._may_need_correction(word):
                     corrected[word] = self._correct(word)
                     words.append(corrected[word])
                 else:

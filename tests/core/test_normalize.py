@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import Engine
+from bot.core import Engine, normalize
 from bot.core.normalize import clean, has_words, stem
 
 
@@ -92,3 +92,23 @@ def test_unknown_words_are_not_forced_onto_the_vocabulary(engine: Engine) -> Non
 def test_spelling_correction_is_bounded_for_long_noise(engine: Engine) -> None:
     noise = " ".join(f"zzqx{i}qq" for i in range(2000))
     assert len(engine.kb.normalizer.tokens(noise)) <= 2000
+
+
+def test_remembered_words_give_the_same_tokens_and_stay_bounded(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Words that never need correction are remembered; that must not change any result, and is capped."""
+
+    fresh = Engine.load().kb.normalizer
+    questions = [
+        "how much do medical coders make in 2024",
+        "wat r the steps 2 become a codr",  # shorthand, a typo
+        "cpc vs ccs 12345 67890 salary salary",
+        " ".join(f"word{n}" for n in range(40)),  # more unknown words than the correction bound
+    ]
+    cold = [fresh.tokens(q) for q in questions]
+    assert [fresh.tokens(q) for q in questions] == cold  # the same once the words are remembered
+    assert [engine.kb.normalizer.tokens(q) for q in questions] == cold
+    monkeypatch.setattr(normalize, "STEADY_WORDS", len(fresh._steady) + 3)
+    fresh.tokens(" ".join(str(n) for n in range(100, 200)))
+    assert len(fresh._steady) == normalize.STEADY_WORDS
