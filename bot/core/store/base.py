@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from bot.core.clock import Clock
 from bot.core.store.models import Reminder, UnansweredCount
 
 MAX_ACTIVE_REMINDERS = 25
@@ -39,6 +40,8 @@ class LimitError(StoreError):
 
 class Store(ABC):
     """Checklists, reminders and the few member settings the bot keeps."""
+
+    _clock: Clock  # set by each backend; the store's notion of "now" (a fake one in tests)
 
     async def __aenter__(self) -> Self:
         return self
@@ -167,9 +170,10 @@ class Store(ABC):
     async def vote_counts(self) -> dict[str, tuple[int, int]]:
         """Entry id -> (helpful votes, not helpful votes), for entries with at least one vote."""
 
-    @abstractmethod
     async def record_unanswered(self, text: str, *, cap: int) -> None:
         """Count one more ask of `text` (no member id); keep at most `cap` texts, dropping the least recent."""
+        now = self._clock.now()
+        await self.record_unanswered_counts({text: UnansweredCount(1, now, now)}, cap=cap)
 
     @abstractmethod
     async def record_unanswered_counts(self, counts: Mapping[str, UnansweredCount], *, cap: int) -> None:

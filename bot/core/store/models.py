@@ -42,6 +42,14 @@ class UnansweredCount:
     last_seen: datetime
 
 
+def unanswered_rows(counts: Mapping[str, UnansweredCount]) -> list[tuple[str, int, int, int]]:
+    """(text, count, first_seen, last_seen) rows for both backends' upsert, in text order, so that
+    processes sharing a database lock rows in the same order (no deadlock)."""
+    return [
+        (text, c.count, to_timestamp(c.first_seen), to_timestamp(c.last_seen)) for text, c in sorted(counts.items())
+    ]
+
+
 def unanswered_to_drop(oldest_first: Sequence[str], batch: Iterable[str], excess: int) -> list[str]:
     """Which texts to delete to get `excess` rows under the cap, given all texts least recent first.
 

@@ -45,6 +45,7 @@ from bot.core.store.models import (
     check_note,
     from_timestamp,
     to_timestamp,
+    unanswered_rows,
     unanswered_to_drop,
 )
 from bot.core.store.sqlite import REMINDER_COLUMNS, _reminder
@@ -512,17 +513,10 @@ class PostgresStore(Store):
             )
         return {row["entry_id"]: (int(row["yes"]), int(row["no"])) for row in rows}
 
-    async def record_unanswered(self, text: str, *, cap: int) -> None:
-        now = self._clock.now()
-        await self.record_unanswered_counts({text: UnansweredCount(1, now, now)}, cap=cap)
-
     async def record_unanswered_counts(self, counts: Mapping[str, UnansweredCount], *, cap: int) -> None:
         if not counts:
             return
-        # In text order: processes sharing a database then lock rows in the same order (no deadlock).
-        rows = [
-            (text, c.count, to_timestamp(c.first_seen), to_timestamp(c.last_seen)) for text, c in sorted(counts.items())
-        ]
+        rows = unanswered_rows(counts)
         async with self._transaction() as conn:
             await conn.executemany(
                 "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES ($1, $2, $3, $4)"

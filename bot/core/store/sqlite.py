@@ -32,6 +32,7 @@ from bot.core.store.models import (
     check_note,
     from_timestamp,
     to_timestamp,
+    unanswered_rows,
     unanswered_to_drop,
 )
 
@@ -383,17 +384,10 @@ class SQLiteStore(Store):
         rows = await self._fetch("SELECT entry_id, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY entry_id")
         return {entry_id: (int(yes), int(no)) for entry_id, yes, no in rows}
 
-    async def record_unanswered(self, text: str, *, cap: int) -> None:
-        now = self._clock.now()
-        await self.record_unanswered_counts({text: UnansweredCount(1, now, now)}, cap=cap)
-
     async def record_unanswered_counts(self, counts: Mapping[str, UnansweredCount], *, cap: int) -> None:
         if not counts:
             return
-        # In text order: processes sharing a database then lock rows in the same order (no deadlock).
-        rows = [
-            (text, c.count, to_timestamp(c.first_seen), to_timestamp(c.last_seen)) for text, c in sorted(counts.items())
-        ]
+        rows = unanswered_rows(counts)
         async with self._transaction() as db:
             await db.executemany(
                 "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES (?, ?, ?, ?)"
