@@ -20,6 +20,7 @@ import bisect
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +39,19 @@ MIN_USEFUL_SCORE = 30.0
 VECTORISE_FROM = 1000  # entries
 
 
+def score_bound(phrasing_share: Any, share: Any) -> Any:
+    """The most an entry can score, given the share of its lightest phrasing that the question's
+    words could cover (at most 1) and the share of the question its vocabulary covers.
+
+    The one formula behind the plain-Python bounds, the numpy bounds (it works element-wise on arrays)
+    and `min_share_for`.
+    """
+    return (
+        PHRASING_WEIGHT * phrasing_share**PHRASING_COVERAGE_POWER * share**QUESTION_COVERAGE_POWER
+        + (1 - PHRASING_WEIGHT) * share
+    )
+
+
 def min_share_for(floor: float) -> float:
     """The least share of a question's weight an entry must cover for its score to reach `floor`.
 
@@ -49,7 +63,7 @@ def min_share_for(floor: float) -> float:
     low, high = 0.0, 1.0
     for _ in range(60):
         mid = (low + high) / 2
-        if PHRASING_WEIGHT * mid**QUESTION_COVERAGE_POWER + (1 - PHRASING_WEIGHT) * mid < floor:
+        if score_bound(1.0, mid) < floor:
             low = mid
         else:
             high = mid
@@ -173,8 +187,8 @@ class Matcher:
         """(-bound, index, share) best bound first, in plain Python: cheapest for a small index.
 
         Negated so a plain tuple sort orders them (best first, ties by file order) without a key
-        function; the bound is written out inline: this loop runs for every entry sharing a word with
-        the question (half the article's entries for "coder") on every `/ask`.
+        function: this runs for every entry sharing a word with the question (half the article's
+        entries for "coder") on every `/ask`.
         """
         coverage: dict[int, float] = defaultdict(float)
         entries_by_token = self._entries_by_token
@@ -188,11 +202,7 @@ class Matcher:
             share = covered * inverse_query
             if share < least:  # cannot reach the floor even with a perfect phrasing
                 continue
-            phrasing_share = min(covered * lightest[index], 1.0)
-            upper = (
-                PHRASING_WEIGHT * phrasing_share**PHRASING_COVERAGE_POWER * share**QUESTION_COVERAGE_POWER
-                + (1 - PHRASING_WEIGHT) * share
-            )
+            upper = score_bound(min(covered * lightest[index], 1.0), share)
             if upper >= floor:
                 bounds.append((-upper, index, share))
         bounds.sort()
@@ -208,11 +218,7 @@ class Matcher:
             if postings is not None:
                 coverage[postings] += w  # a posting list never repeats an entry
         share = coverage * inverse_query
-        phrasing_share = np.minimum(1.0, coverage * self._lightest_array)
-        upper = (
-            PHRASING_WEIGHT * phrasing_share**PHRASING_COVERAGE_POWER * share**QUESTION_COVERAGE_POWER
-            + (1 - PHRASING_WEIGHT) * share
-        )
+        upper = score_bound(np.minimum(1.0, coverage * self._lightest_array), share)
         candidates = np.flatnonzero(upper >= floor)
         order = candidates[np.lexsort((candidates, -upper[candidates]))]
         return list(zip((-upper[order]).tolist(), order.tolist(), share[order].tolist(), strict=True))
