@@ -7,43 +7,19 @@ member types reaches Discord unescaped. Delivery (DMs, buttons, restarts) is in
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from bot.app import MedcoderBot, create_bot
-from bot.core import Engine
-from bot.core.clock import FakeClock
+from bot.app import MedcoderBot
 from bot.core.store import MAX_ACTIVE_REMINDERS
 from bot.utils.reminders import chunk_lines, snooze_until
-from tests.discord.helpers import assert_pings_nobody, is_ephemeral, make_settings, reply_to
+from tests.discord.helpers import assert_pings_nobody, is_ephemeral, reply_to
+from tests.discord.reminder_env import NOW, bot, clock, ts, uid
 from tests.fakediscord import FakeDiscord, payloads
 
-NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)  # a Monday
-
-
-def ts(moment: datetime, style: str) -> str:
-    return f"<t:{int(moment.timestamp())}:{style}>"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest_asyncio.fixture
-async def bot(
-    fake: FakeDiscord, run_bot: Callable[..., Awaitable[Any]], engine: Engine, tmp_path: Path, clock: FakeClock
-) -> MedcoderBot:
-    return await run_bot(create_bot(make_settings(fake, tmp_path), engine, clock), guild_ready_timeout=0.1)
-
-
-def uid(fake: FakeDiscord, user: dict[str, Any] | None = None) -> int:
-    return int((user or fake.user)["id"])
+__all__ = ["bot", "clock"]  # fixtures shared with the other reminder tests (reminder_env)
 
 
 async def remind(fake: FakeDiscord, subcommand: str, options: dict[str, Any] | None = None, **kwargs: Any) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,7 +18,6 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import discord
 import pytest
-import pytest_asyncio
 
 from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
@@ -35,25 +33,10 @@ from tests.discord.helpers import (
     make_settings,
     reply_to,
 )
+from tests.discord.reminder_env import NOW, bot, clock, ts, uid
 from tests.fakediscord import FakeDiscord, RecordedRequest, payloads, running_bot, wait_for_handlers
 
-NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-
-
-def ts(moment: datetime, style: str = "F") -> str:
-    return f"<t:{int(moment.timestamp())}:{style}>"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest_asyncio.fixture
-async def bot(
-    fake: FakeDiscord, run_bot: Callable[..., Awaitable[Any]], engine: Engine, tmp_path: Path, clock: FakeClock
-) -> MedcoderBot:
-    return await run_bot(create_bot(make_settings(fake, tmp_path), engine, clock), guild_ready_timeout=0.1)
+__all__ = ["bot", "clock"]  # fixtures shared with the other reminder tests (reminder_env)
 
 
 def scheduler_of(bot: MedcoderBot) -> ReminderScheduler:
@@ -72,10 +55,6 @@ async def settle(bot: MedcoderBot, within: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("the scheduler did not settle")
         await asyncio.sleep(0.005)
-
-
-def uid(fake: FakeDiscord, user: dict[str, Any] | None = None) -> int:
-    return int((user or fake.user)["id"])
 
 
 def dm_posts(fake: FakeDiscord, user: dict[str, Any] | None = None) -> list[RecordedRequest]:
