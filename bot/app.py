@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.core import Engine
 from bot.core.clock import Clock, SystemClock
+from bot.core.conversation import Conversations
 from bot.core.store import Store, open_store
 from bot.core.unanswered import UnansweredCounter
 from bot.exts import EXTENSIONS
@@ -64,6 +65,8 @@ class MedcoderBot(commands.Bot):
         )
         self.settings = settings
         self.engine = engine
+        # Each member's previous DM question, for follow-ups ("and the CCS?"): memory only, ten minutes.
+        self.conversations = Conversations()
         self.clock: Clock = clock or SystemClock()
         self._store: Store | None = None
         self.unanswered = None

@@ -35,9 +35,10 @@ def test_ask_json_contract() -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == len(questions)
     for row in rows:
-        assert list(row) == ["question", "answered", "text", "entry", "score", "suggestions"]
+        assert list(row) == ["question", "answered", "text", "entry", "score", "suggestions", "kind"]
         assert isinstance(row["answered"], bool) and isinstance(row["text"], str) and row["text"]
         assert isinstance(row["score"], float) and isinstance(row["suggestions"], list)
+        assert row["kind"] in {"answer", "suggest", "fallback", "invalid", "small_talk"}
     assert rows[0]["answered"] and rows[0]["entry"] == "salary-by-position" and "$54,590" in rows[0]["text"]
     assert rows[1]["question"] == "what is the\njob outlook" and rows[1]["entry"] == "job-outlook"
     assert rows[2]["answered"] is False
@@ -45,7 +46,7 @@ def test_ask_json_contract() -> None:
 
 
 def test_ask_json_reports_suggestions_as_not_answered() -> None:
-    [row] = [json.loads(x) for x in run("ask", "--json", stdin="coder training\n").stdout.splitlines()]
+    [row] = [json.loads(x) for x in run("ask", "--json", stdin="coder courses\n").stdout.splitlines()]
     assert row["answered"] is False and row["entry"] is None
     assert 2 <= len(row["suggestions"]) <= 3
 

@@ -1,7 +1,9 @@
 """`ask` and `chat`: the engine in the terminal.
 
 `ask --json` is a stable contract (graders use it): one JSON object per input line, in order,
-with exactly the fields `question, answered, text, entry, score, suggestions`.
+with the fields `question, answered, text, entry, score, suggestions`, and `kind` (answer, suggest,
+fallback, invalid or small_talk) added after them. Each line is answered on its own: follow-ups
+are a conversation feature of `chat` and the Discord DM, not of a batch.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from bot.cli.kb import load_engine_or_report
-from bot.core import Engine, Reply
+from bot.core import Engine, Reply, ReplyKind, Suggestion
 
 PROMPT = "you> "
 
@@ -26,6 +28,7 @@ def reply_json(question: str, reply: Reply) -> str:
             "entry": reply.entry_id,
             "score": float(reply.score),
             "suggestions": [s.title for s in reply.suggestions],
+            "kind": reply.kind.value,
         },
         ensure_ascii=False,
     )
@@ -69,7 +72,10 @@ def run_ask(words: Sequence[str], *, as_json: bool, kb_dir: str | None) -> int:
 
 
 def format_reply(reply: Reply) -> str:
-    """Terminal rendering: Discord's subtext marker is dropped, everything else reads as is."""
+    """Terminal rendering: Discord's subtext marker is dropped, suggestions are numbered to pick from."""
+    if reply.kind is ReplyKind.SUGGEST and reply.suggestions:
+        lines = "\n".join(f"  {n}. {s.title}" for n, s in enumerate(reply.suggestions, 1))
+        return f"I'm not sure which of these you mean:\n{lines}\nType a number to choose one."
     return reply.text.replace("\n-# ", "\n")
 
 
@@ -84,6 +90,8 @@ def run_chat(kb_dir: str | None, stdin: TextIO | None = None, stdout: TextIO | N
         "Medical coding career coach. Ask a question (e.g. 'what are the steps?', 'CPC salary');"
         " 'quit' or Ctrl-D to leave.\n"
     )
+    previous: str | None = None  # the last question, for follow-ups ("and the CCS?"); this session only
+    choices: tuple[Suggestion, ...] = ()  # the last "did you mean" list, picked by number
     while True:
         if interactive:
             stdout.write(PROMPT)
@@ -96,7 +104,12 @@ def run_chat(kb_dir: str | None, stdin: TextIO | None = None, stdout: TextIO | N
             break
         if not question:
             continue
-        reply = engine.ask(question)
+        if choices and question.isdigit() and 1 <= int(question) <= len(choices):
+            reply = engine.answer_entry(choices[int(question) - 1].entry_id)
+        else:
+            reply = engine.ask(question, previous=previous)
+            previous = reply.topic or None
+        choices = reply.suggestions
         stdout.write(format_reply(reply) + "\n\n")
         stdout.flush()
     return 0

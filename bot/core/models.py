@@ -110,6 +110,9 @@ class Lexicon(BaseModel):
     phrases: dict[str, str] = {}
     synonyms: dict[str, tuple[str, ...]] = {}
     stopwords: tuple[str, ...] = ()
+    # Canonical tokens that name one thing of a kind (a credential, a sector, a coding system): in a
+    # follow-up, a new one replaces the one asked about before ("and the CCS?" after the CPC).
+    entities: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _each_variant_has_one_meaning(self) -> Lexicon:

@@ -37,6 +37,8 @@ _FORMAT_CHARS = re.compile(
 _CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # categories Cc, Zl, Zp
 _MARKDOWN = re.compile(r"[*_~`|>#\\\[\](){}]")
 _ICD = re.compile(r"\bicd[\s-]*(\d{1,2})(?:[\s-]*(cm|pcs))?\b")
+# A credential's variant is another credential: "CPC-A" (apprentice) or "CCS-P" is not the CPC or CCS.
+_CREDENTIAL_VARIANT = re.compile(r"\b(cpc|ccs)-([a-z])\b")
 # Step numbers become one token ("step 3", "third step", "step three" -> "step3"; "5 steps" ->
 # "fivesteps"), so a bare number ("like i'm five", "in 10 years") never points at a step.
 _ORDINALS = {
@@ -98,6 +100,7 @@ class Normalizer:
 
     def __init__(self, lexicon: Lexicon, extra_vocabulary: Iterable[str] = ()) -> None:
         self.stopwords = frozenset(lexicon.stopwords)
+        self.entities = frozenset(lexicon.entities)
         self.shorthand = {k: tuple(v.split()) for k, v in lexicon.shorthand.items()}
         self.synonyms: dict[str, str] = {}
         for canonical, variants in lexicon.synonyms.items():
@@ -152,6 +155,8 @@ class Normalizer:
         cleaned = clean(text)
         if "icd" in cleaned:
             cleaned = _ICD.sub(lambda m: f"icd{m.group(1)}{m.group(2) or ''}", cleaned)
+        if "-" in cleaned:
+            cleaned = _CREDENTIAL_VARIANT.sub(r"\1\2", cleaned)
         if "step" in cleaned:
             cleaned = _FIVE_STEPS.sub(" fivesteps ", cleaned)
             cleaned = _STEP_NUMBER.sub(lambda m: f" step{_ORDINALS[m.group(1) or m.group(2)]} ", cleaned)

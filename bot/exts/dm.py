@@ -2,8 +2,9 @@
 
 Discord delivers DM content to bots without the privileged message-content intent. A per-member
 limit (5 messages in 10 seconds) answers the first excess message once and then stays quiet.
-The text of a DM is never logged; an unanswered one is only counted, without the member's id
-(`bot.utils.feedback`).
+A short follow-up ("and the CCS?") is read against the member's previous question of the last
+ten minutes, kept in memory only (`bot.core.conversation`). The text of a DM is never logged; an
+unanswered one is only counted, without the member's id (`bot.utils.feedback`).
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ class DirectMessages(commands.Cog):
             if verdict is Verdict.NOTIFY:
                 await message.channel.send(SLOW_DOWN)
                 return
-            reply = self.bot.engine.ask(message.content)
+            member = message.author.id
+            reply = self.bot.engine.ask(message.content, previous=self.bot.conversations.previous(member))
+            self.bot.conversations.remember(member, reply.topic)
             view = reply_view(reply)
             if view is None:
                 await message.channel.send(compose(reply))

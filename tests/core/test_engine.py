@@ -99,7 +99,7 @@ def test_half_covered_questions_say_what_is_missing(engine: Engine, question: st
 
 
 def test_ambiguous_question_gets_suggestions(engine: Engine) -> None:
-    reply = engine.ask("coder training")
+    reply = engine.ask("coder courses")
     assert reply.kind is ReplyKind.SUGGEST, reply
     assert not reply.answered
     assert 2 <= len(reply.suggestions) <= 3

@@ -38,8 +38,9 @@ def test_a_window_only_drops_entries_that_far_below_the_best(engine: Engine, vec
 
 
 def test_the_engines_window_never_changes_a_reply(engine: Engine) -> None:
-    """`Engine.ask` ranks within SUGGEST_WINDOW of the best; deciding on the full top 5 gives the same replies."""
-    assert max(engine_module.CLEAR_WINNER_MARGIN, engine_module.ANSWER_MARGIN) <= engine_module.SUGGEST_WINDOW
+    """`Engine.judge` ranks within SUGGEST_WINDOW of the best; deciding on the full top 5 gives the same replies."""
+    c = engine.calibration
+    assert max(c.clear_winner, c.margin, c.lead_margin, c.close) <= engine_module.SUGGEST_WINDOW
     vocabulary = sorted(engine.matcher.idf)
     combos = [" ".join(vocabulary[i::89][:n]) for i in range(89) for n in (1, 3, 6)]
     for question in QUESTIONS + combos:
@@ -47,13 +48,15 @@ def test_the_engines_window_never_changes_a_reply(engine: Engine) -> None:
         if not tokens:
             continue
         full = engine.decide(engine.matcher.rank_tokens(tokens, limit=engine_module.MAX_SUGGESTIONS + 2), len(tokens))
-        assert engine.ask(question) == full, question
+        assert engine.judge(tokens) == full, question
 
 
 def test_engine_thresholds_sit_above_the_pruning_floor() -> None:
     """A pruned runner-up must not be able to narrow an answer's margin or hide a suggestion."""
-    assert engine_module.SUGGEST_THRESHOLD >= MIN_USEFUL_SCORE
-    assert engine_module.LONG_QUESTION_THRESHOLD - engine_module.ANSWER_MARGIN >= MIN_USEFUL_SCORE
+    c = engine_module.CALIBRATION
+    assert c.floor >= MIN_USEFUL_SCORE
+    assert c.long_answer - c.margin >= MIN_USEFUL_SCORE
+    assert c.lead_score - c.lead_margin >= MIN_USEFUL_SCORE
 
 
 def test_ranking_is_ordered_and_ties_follow_file_order(engine: Engine) -> None:

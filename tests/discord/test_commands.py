@@ -127,30 +127,30 @@ async def test_ask_fallback_says_what_the_bot_can_answer(fake: FakeDiscord) -> N
 
 
 async def test_did_you_mean_buttons_answer_the_chosen_entry(fake: FakeDiscord) -> None:
-    reply = await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder training"}))
+    reply = await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
     body = reply.json["data"]
     assert "Did you mean" in body["content"]
     buttons = components(body)
     assert 2 <= len(buttons) <= 3
     assert all(b["type"] == payloads.BUTTON and b["custom_id"].startswith("medcoder:ask:") for b in buttons)
     by_label = {b["label"]: b["custom_id"] for b in buttons}
-    assert by_label["Choosing a training program"] == "medcoder:ask:choosing-a-program"
+    assert by_label["What coding programs teach"] == "medcoder:ask:coursework"
 
     message = fake.last_bot_message()
-    clicked = await reply_to(fake, await fake.click(message, "medcoder:ask:choosing-a-program"))
+    clicked = await reply_to(fake, await fake.click(message, "medcoder:ask:coursework"))
     assert clicked.json["type"] == payloads.UPDATE_MESSAGE
     content = clicked.json["data"]["content"]
-    assert content.startswith("> **Question:** coder training\n**Choosing a training program**")
+    assert content.startswith("> **Question:** coder courses\n**What coding programs teach**")
     assert "Did you mean" not in content
     # The suggestions give way to the answer's own vote buttons.
     assert [b["custom_id"] for b in components(clicked.json["data"])] == [
-        "medcoder:vote:choosing-a-program:1",
-        "medcoder:vote:choosing-a-program:0",
+        "medcoder:vote:coursework:1",
+        "medcoder:vote:coursework:0",
     ]
 
 
 async def test_someone_elses_suggestion_click_is_answered_privately(fake: FakeDiscord) -> None:
-    await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder training"}))
+    await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
     message = fake.last_bot_message()
     bob = fake.add_user("bob")
     clicked = await reply_to(fake, await fake.click(message, "medcoder:ask:where-to-study", user=bob))
@@ -165,7 +165,7 @@ async def test_someone_elses_suggestion_click_is_answered_privately(fake: FakeDi
 
 
 async def test_a_suggestion_for_a_removed_entry_says_it_is_out_of_date(fake: FakeDiscord) -> None:
-    await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder training"}))
+    await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
     message = fake.last_bot_message()
     # A message from before the knowledge base dropped an entry: Discord still sends its button's id.
     message["components"][0]["components"][0]["custom_id"] = "medcoder:ask:no-such-entry"
@@ -240,15 +240,15 @@ def user_install_payload(fake: FakeDiscord, name: str, options: dict[str, object
 
 @pytest.mark.parametrize("group_dm", [True, False], ids=["group DM", "foreign server"])
 async def test_user_installed_commands_and_their_components_work_anywhere(fake: FakeDiscord, group_dm: bool) -> None:
-    asked = user_install_payload(fake, "ask", {"question": "coder training"}, group_dm=group_dm)
+    asked = user_install_payload(fake, "ask", {"question": "coder courses"}, group_dm=group_dm)
     await fake.dispatch("INTERACTION_CREATE", asked)
     reply = await reply_to(fake, asked)
     assert not is_ephemeral(reply.json["data"]) and "Did you mean" in reply.json["data"]["content"]
     message = fake.last_bot_message()
     bob = fake.add_user("bob")
-    other = await reply_to(fake, await fake.click(message, "medcoder:ask:step-education", user=bob))
+    other = await reply_to(fake, await fake.click(message, "medcoder:ask:where-to-study", user=bob))
     assert other.json["type"] == payloads.CHANNEL_MESSAGE and is_ephemeral(other.json["data"])
-    mine = await reply_to(fake, await fake.click(message, "medcoder:ask:step-education"))
+    mine = await reply_to(fake, await fake.click(message, "medcoder:ask:where-to-study"))
     assert mine.json["type"] == payloads.UPDATE_MESSAGE
 
     steps = user_install_payload(fake, "steps", {}, group_dm=group_dm)

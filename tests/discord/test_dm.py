@@ -33,18 +33,18 @@ async def test_a_dm_is_answered_in_the_dm_channel_without_a_prefix(
 
 @pytest.mark.usefixtures("medcoder")
 async def test_did_you_mean_in_a_dm_is_answered_in_place(fake: FakeDiscord) -> None:
-    await fake.send_dm("coder training")
+    await fake.send_dm("coder courses")
     request = await fake.wait_for_request("POST", dm_messages_path(fake))
     assert "Did you mean" in request.json["content"]
-    assert [b["custom_id"] for b in components(request.json)][:1] == ["medcoder:ask:where-to-study"]
+    assert [b["custom_id"] for b in components(request.json)][:1] == ["medcoder:ask:coursework"]
 
     message = fake.last_bot_message(fake.dm_channel_for(None))
-    clicked = await reply_to(fake, await fake.click(message, "medcoder:ask:step-education"))
+    clicked = await reply_to(fake, await fake.click(message, "medcoder:ask:where-to-study"))
     assert clicked.json["type"] == payloads.UPDATE_MESSAGE
-    assert clicked.json["data"]["content"].startswith("**Step 1: Education**")
+    assert clicked.json["data"]["content"].startswith("**Where to study medical coding**")
     assert [b["custom_id"] for b in components(clicked.json["data"])] == [  # the answer's vote buttons
-        "medcoder:vote:step-education:1",
-        "medcoder:vote:step-education:0",
+        "medcoder:vote:where-to-study:1",
+        "medcoder:vote:where-to-study:0",
     ]
 
 

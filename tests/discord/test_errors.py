@@ -70,7 +70,7 @@ async def test_an_expired_interaction_is_logged_and_the_handler_does_not_raise(
 async def test_unexpected_error_in_a_button_gives_a_ref(
     fake: FakeDiscord, medcoder: MedcoderBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder training"}))
+    await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
     monkeypatch.setattr(medcoder.engine, "answer_entry", explode)
     clicked = await reply_to(fake, await fake.click(fake.last_bot_message(), "medcoder:ask:where-to-study"))
     assert is_ephemeral(clicked.json["data"])

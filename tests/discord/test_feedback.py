@@ -72,7 +72,7 @@ async def test_an_answer_carries_helpful_and_not_helpful_buttons(fake: FakeDisco
 async def test_fallbacks_and_suggestions_carry_no_vote_buttons(fake: FakeDiscord, bot: MedcoderBot) -> None:
     fallback = await ask(fake, "how much do nurses make")
     assert components(fallback) == []
-    suggestion = await ask(fake, "coder training")
+    suggestion = await ask(fake, "coder courses")
     ids = [b["custom_id"] for b in components(suggestion)]
     assert ids and all(i.startswith("medcoder:ask:") for i in ids)
 
@@ -139,7 +139,7 @@ async def test_dm_answers_carry_vote_buttons_too(fake: FakeDiscord, bot: Medcode
 
 
 async def test_an_answer_chosen_from_suggestions_can_be_voted_on(fake: FakeDiscord, bot: MedcoderBot) -> None:
-    await ask(fake, "coder training")
+    await ask(fake, "coder courses")
     message = fake.last_bot_message()
     await reply_to(fake, await fake.click(message, "medcoder:ask:where-to-study"))
     answered = fake.get_message(message["id"])
@@ -158,13 +158,13 @@ async def test_an_answer_chosen_from_suggestions_can_be_voted_on(fake: FakeDisco
 async def test_fallbacks_and_suggestions_are_counted_by_cleaned_text(fake: FakeDiscord, bot: MedcoderBot) -> None:
     await ask(fake, "How much do NURSES make??")
     await ask(fake, "how much do nurses make??")
-    await ask(fake, "coder training")  # a "did you mean" is not an answer either
+    await ask(fake, "coder courses")  # a "did you mean" is not an answer either
     await ask(fake, "what is cpt")  # answered: not counted
-    await fake.send_dm("coder   training")
+    await fake.send_dm("coder   courses")
     await fake.wait_for_request("POST", dm_messages_path(fake))
     await wait_for_handlers()
     await written(bot)
-    assert sorted(await bot.store.unanswered_top(10)) == [("coder training", 2), ("how much do nurses make??", 2)]
+    assert sorted(await bot.store.unanswered_top(10)) == [("coder courses", 2), ("how much do nurses make??", 2)]
 
 
 async def test_unanswered_rows_hold_no_member_id(fake: FakeDiscord, bot: MedcoderBot) -> None:
@@ -208,7 +208,7 @@ async def test_setting_off_stores_nothing(fake: FakeDiscord, run_bot: RunBot, en
     bot = await start(fake, run_bot, engine, tmp_path, record_unanswered=False)
     assert bot.unanswered is None
     await ask(fake, "pizza recipe")
-    await ask(fake, "coder training")
+    await ask(fake, "coder courses")
     await fake.send_dm("tell me a joke")
     await fake.wait_for_request("POST", dm_messages_path(fake))
     await wait_for_handlers()

@@ -55,7 +55,7 @@ async def test_suggestion_buttons_still_work_after_a_restart(
 ) -> None:
     first = create_bot(make_settings(fake, tmp_path), engine)
     async with running_bot(first, fake, guild_ready_timeout=0.1):
-        await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder training"}))
+        await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
         await reply_to(fake, await fake.invoke_slash("steps"))
     suggestions, steps = fake.bot_messages()
 
@@ -63,7 +63,7 @@ async def test_suggestion_buttons_still_work_after_a_restart(
     async with running_bot(second, fake, guild_ready_timeout=0.1):
         clicked = await reply_to(fake, await fake.click(suggestions, "medcoder:ask:where-to-study"))
         chosen = await reply_to(fake, await fake.select(steps, "medcoder:steps", ["step-experience"]))
-    assert clicked.json["data"]["content"].startswith("> **Question:** coder training\n**Where to study")
+    assert clicked.json["data"]["content"].startswith("> **Question:** coder courses\n**Where to study")
     assert chosen.json["data"]["content"].startswith("**Step 3: Practical experience**")
 
 

@@ -8,7 +8,7 @@ from tests.fakediscord import FakeDiscord
 
 
 async def test_buttons_sent_without_a_kept_view_still_work(fake: FakeDiscord, medcoder: MedcoderBot) -> None:
-    reply = await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder training"}))
+    reply = await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
     button = components(reply.json["data"])[0]
     clicked = await reply_to(fake, await fake.click(fake.last_bot_message(), button["custom_id"]))
     assert clicked.json["type"] == 7  # the asker's choice replaced the suggestions in place

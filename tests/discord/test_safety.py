@@ -24,7 +24,7 @@ async def test_a_question_full_of_mentions_pings_nobody(fake: FakeDiscord, medco
     await fake.send_dm(question)
     await fake.wait_for_request("POST", dm_messages_path(fake))
     # and the component paths: a did-you-mean click and a step choice
-    await reply_to(fake, await fake.invoke_slash("ask", {"question": f"{raw[0]} {raw[2]} coder training"}))
+    await reply_to(fake, await fake.invoke_slash("ask", {"question": f"{raw[0]} {raw[2]} coder courses"}))
     await reply_to(fake, await fake.click(fake.last_bot_message(), "medcoder:ask:where-to-study"))
     await reply_to(fake, await fake.invoke_slash("steps"))
     await reply_to(fake, await fake.select(fake.last_bot_message(), "medcoder:steps", ["step-education"]))

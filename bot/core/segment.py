@@ -1,0 +1,88 @@
+"""Finding the question(s) inside a member's message.
+
+Why: a chatty message ("I got my GED last year and my aunt says coding is great... what schooling
+do I need?") buries its question in personal context. Matched as one bag of words, the chatter
+either dilutes the question below any threshold or hijacks it ("aunt works at a hospital" looks
+like pay by sector). Splitting the message into sentences, and a sentence into the questions it
+joins with "and"/"also", lets the engine match the question on its own, with the sentence before
+it as context, and answer two questions asked in one message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Sentence ends: ., !, ? (repeated), ellipses, line breaks, semicolons or dashes between clauses, and
+# emoji, which chat messages use as full stops ("starting from scratch 😅 which states pay most?").
+_EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d"
+_SENTENCE_END = re.compile(
+    rf"(?<=[.!?…])[\"')\]]*\s+|\n+|\s*;\s+|\s+[—–]\s+|\s+-{{1,2}}\s+|(?<=\?)(?=[A-Za-z])|\s*[{_EMOJI}]+\s*"
+)
+_QUESTION_START = re.compile(
+    r"^(?:so |and |but |also |plus |ok |okay |oh |hey |btw |like |anyway |anyways |well |then |now )*"
+    r"(?:what|whats|what's|wat|wht|how|hows|how's|which|where|who|whos|who's|when|why|whom|whose|"
+    r"is|isn't|are|aren't|am|do|does|doesn't|don't|did|can|can't|could|should|shall|will|would|have|has|"
+    r"any|anyone|r|u|tell me|explain|list|name|describe|give me|show me|i wonder|wondering|curious)\b",
+    re.IGNORECASE,
+)
+# "... take and what does CPC stand for": a second question joined to the first.
+_JOINED_QUESTION = re.compile(
+    r",?\s+(?:and|also|plus|&|as well as)\s+(?:also\s+)?(?=(?:what|whats|what's|how|which|where|who|when|why|"
+    r"is|are|do|does|did|can|could|should|will|would)\b)",
+    re.IGNORECASE,
+)
+_MIN_PART_WORDS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    text: str
+    question: bool  # ends with "?" or opens like a question
+
+
+def sentences(text: str) -> list[Segment]:
+    """The message's sentences in order, each marked as a question or not; empty pieces dropped."""
+    out = []
+    for raw in _SENTENCE_END.split(text):
+        piece = raw.strip(" ,")
+        if not piece or not any(ch.isalnum() for ch in piece):
+            continue
+        out.append(Segment(piece, piece.rstrip(" )\"'.!").endswith("?") or bool(_QUESTION_START.match(piece))))
+    return out
+
+
+def split_joined(sentence: str) -> list[str]:
+    """A question sentence cut where it joins a second question ("X and what is Y?")."""
+    parts = [p.strip(" ,") for p in _JOINED_QUESTION.split(sentence)]
+    if len(parts) < 2 or any(len(p.split()) < _MIN_PART_WORDS for p in parts):
+        return [sentence]
+    return parts
+
+
+def questions(text: str) -> list[str]:
+    """Every question the message asks, in order: question sentences, each cut at joined questions."""
+    out: list[str] = []
+    for segment in sentences(text):
+        if segment.question:
+            out.extend(split_joined(segment.text))
+    return out
+
+
+def focus_candidates(text: str) -> list[str]:
+    """Shorter texts that may hold the message's one question, best guess first.
+
+    Each question sentence alone and with the sentence before it (which often names the topic:
+    "I'm looking at the CPC. How hard is it?"). A message with no question sentence yields each
+    sentence, since "I want to know the pay" states its question.
+    """
+    parts = sentences(text)
+    if len(parts) < 2:
+        return []
+    picked = [i for i, s in enumerate(parts) if s.question] or list(range(len(parts)))
+    out: list[str] = []
+    for i in picked:
+        out.append(parts[i].text)
+        if i > 0:
+            out.append(f"{parts[i - 1].text} {parts[i].text}")
+    return list(dict.fromkeys(out))
