@@ -6,6 +6,7 @@ pieces (escaping, limits, rate limit, settings, error wording, custom ids) they 
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import discord
@@ -16,11 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.app import bot_intents, create_bot
-from bot.core import Reply, ReplyKind, Suggestion
+from bot.core import Engine, Reply, ReplyKind, Suggestion
 from bot.exts import EXTENSIONS
 from bot.exts.admin import parse_sync_target
 from bot.exts.salary import SALARY_ENTRIES
-from bot.exts.steps import bare_title, other_lists_note, overview_step_lines
+from bot.exts.steps import steps_summary
 from bot.settings import Settings
 from bot.utils.answers import ASK_PREFIX, QUESTION_PREFIX, SuggestionButton, compose, suggestion_view
 from bot.utils.errors import known_error_message, new_ref, unexpected_message
@@ -293,32 +294,29 @@ def test_suggestion_custom_id_template_round_trips() -> None:
 
 # --- steps -----------------------------------------------------------------------------------
 
-OVERVIEW = (
-    "The article's **5 Steps**:\n1. **Education**: a program.\n2. **Certification**: CPC or CCS.\n"
-    "3. **Experience**: internships.\n4. **Networking**: associations.\n5. **Continuing education**: "
-    "keep up.\n\nThe article's other lists differ: one makes specialising the fifth step,\n"
-    "one puts certification after experience."
-)
+def test_steps_summary_comes_from_the_step_data(engine: Engine) -> None:
+    text = steps_summary(engine)
+    lines = text.splitlines()
+    assert [line.split(":")[0] for line in lines if line[:1].isdigit()] == [
+        f"{entry.step}. **{entry.short_title}**" for entry in engine.kb.steps()
+    ]
+    others = [line for line in lines if line.startswith("- ")]
+    assert [line.split(":")[0] for line in others] == ["- 3 steps", "- 3 steps", "- 3 steps", "- 5 steps"]
+    assert "Specialize" in others[-1] and "Keep up with industry changes" in others[0]
 
 
-def test_overview_step_lines_and_note() -> None:
-    lines = overview_step_lines(OVERVIEW)
-    assert lines is not None
-    assert [line[:2] for line in lines] == ["1.", "2.", "3.", "4.", "5."]
-    assert other_lists_note(OVERVIEW) == (
-        "The article's other lists differ: one makes specialising the fifth step, "
-        "one puts certification after experience."
-    )
+def test_steps_summary_does_not_depend_on_the_overview_prose(engine: Engine) -> None:
+    overview = engine.kb.entries["steps-overview"]
+    reworded = overview.model_copy(update={"answer": "Just prose, no list at all."})
+    entries = {**engine.kb.entries, "steps-overview": reworded}
+    kb = dataclasses.replace(engine.kb, entries=entries)
+    assert steps_summary(SimpleNamespace(kb=kb)) == steps_summary(engine)  # type: ignore[arg-type]
 
 
-def test_overview_without_a_list_or_note() -> None:
-    assert overview_step_lines("Just prose, no list.") is None
-    assert other_lists_note("1. a list item that differs") is None
-
-
-def test_bare_title_drops_step_prefix() -> None:
-    assert bare_title(SimpleNamespace(title="Step 3: Practical experience")) == "Practical experience"
-    assert bare_title(SimpleNamespace(title="Networking")) == "Networking"
+def test_short_title_drops_step_prefix(engine: Engine) -> None:
+    entry = engine.kb.entries["step-experience"]
+    assert entry.title == "Step 3: Practical experience" and entry.short_title == "Practical experience"
+    assert entry.model_copy(update={"title": "Networking"}).short_title == "Networking"
 
 
 # --- structure -------------------------------------------------------------------------------

@@ -91,9 +91,9 @@ BILLING_ENTRIES = frozenset({"gap-billing-vs-coding"})
 _CUE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|also|but|or|for|in|why|how come|and for)\b", re.I)
 
 CAN_ANSWER = (
-    "I answer from one article on becoming a medical coder: what coding is, the five steps, education, "
-    "CPC and CCS certification, experience, networking, skills, specialising, salaries (by position, "
-    "sector and top states) and the job outlook."
+    "I answer from one article on becoming a medical coder: what coding is, the steps, education, "
+    "CPC and CCS certification, experience, networking, skills, specialising, salaries by position and "
+    "sector, the top paying states it names, and the job outlook."
 )
 
 

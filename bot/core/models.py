@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ENTRY_ID = r"^[a-z0-9][a-z0-9-]{1,63}$"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*]|\d+\.)\s")
+_STEP_PREFIX = re.compile(r"^\s*step\s*\d+\s*[:.,\-–]\s*", re.IGNORECASE)
 
 
 def unwrap(text: str) -> str:
@@ -56,6 +57,21 @@ class Figure(BaseModel):
         return f"{self.source}, {self.date}" if self.date else f"{self.source}, undated in the article"
 
 
+def short_title(title: str) -> str:
+    """A title without its "Step 2:" prefix: lists, menus and buttons number the steps themselves."""
+    return _STEP_PREFIX.sub("", title).strip() or title
+
+
+class StepList(BaseModel):
+    """One of the article's step lists, as it gives them (the article has five, and they differ)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    heading: str = Field(min_length=1)
+    steps: tuple[str, ...] = Field(min_length=1)
+    canonical: bool = False  # the list the step entries (and the checklist) follow
+
+
 class Entry(BaseModel):
     """One answerable (or knowingly unanswerable) topic of the article."""
 
@@ -71,7 +87,9 @@ class Entry(BaseModel):
     figures: tuple[Figure, ...] = ()
     related: tuple[str, ...] = ()
     step: int | None = Field(default=None, ge=1, le=5)
+    summary: str | None = Field(default=None, min_length=1, max_length=120)  # a step's one line in /steps
     tasks: tuple[str, ...] = ()
+    step_lists: tuple[StepList, ...] = ()  # the article's step lists, on the overview entry
 
     @field_validator("answer")
     @classmethod
@@ -98,7 +116,15 @@ class Entry(BaseModel):
                 raise ValueError(f"the answer shows {shown!r} but no figure gives its source and date")
         if self.kind == "gap" and self.figures:
             raise ValueError("a gap entry says what the article lacks; it cannot carry figures")
+        if self.step is not None and self.summary is None:
+            raise ValueError("a step needs a one-line summary (shown in the list of steps)")
+        if sum(s.canonical for s in self.step_lists) > 1:
+            raise ValueError("at most one step list can be the canonical one")
         return self
+
+    @property
+    def short_title(self) -> str:
+        return short_title(self.title)
 
 
 class Lexicon(BaseModel):

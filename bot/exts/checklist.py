@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.models import short_title
 from bot.core.store import ChecklistItem, build_checklist
 from bot.core.store.models import StepLike
 from bot.utils.commands import everywhere
@@ -36,13 +37,7 @@ DONE_MARK, TODO_MARK = "✅", "⬜"
 TASK_LIMIT = 90  # a task is a reminder of what the step involves, not the article's full text
 SHOW_COMMAND = "`/checklist show`"
 GONE = "That step is no longer on the checklist; run `/checklist show` again."
-_STEP_PREFIX = re.compile(r"^\s*step\s*\d+\s*[:.,\-–]\s*", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
-
-
-def short_title(title: str) -> str:
-    """The title without its "Step 1:" prefix: buttons and lists number the steps themselves."""
-    return _STEP_PREFIX.sub("", title).strip() or title
 
 
 def progress_bar(done: int, total: int) -> str:

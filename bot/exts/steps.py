@@ -22,52 +22,24 @@ from bot.utils.views import routed_view
 if TYPE_CHECKING:
     from bot.app import MedcoderBot
     from bot.core import Engine
-    from bot.core.models import Entry
 
 OVERVIEW_ID = "steps-overview"
 STEPS_CUSTOM_ID = "medcoder:steps"
-_LIST_LINE = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s")
-_NOTE_WORDS = re.compile(r"differ|other list|elsewhere|another list|other version", re.IGNORECASE)
-# "1. **Education**: …" items, whether the engine keeps them on their own lines or not.
-_NUMBERED_ITEM = re.compile(r"(?:^|\s)([1-5])\.\s+(.+?)(?=\s+[1-5]\.\s|\n|$)", re.DOTALL)
-_STEP_PREFIX = re.compile(r"^\s*step\s*\d+\s*[:.,\-–]\s*", re.IGNORECASE)
-
-
-def bare_title(entry: Entry) -> str:
-    """A step's title without its "Step 2:" prefix, which the menu and the list add themselves."""
-    return _STEP_PREFIX.sub("", entry.title).strip() or entry.title
-
-
-def overview_step_lines(overview_text: str) -> list[str] | None:
-    """The overview's own one-line summaries of steps 1 to 5, or None if it has no such list."""
-    items = [(int(number), body.strip()) for number, body in _NUMBERED_ITEM.findall(overview_text)]
-    if [number for number, _ in items] != [1, 2, 3, 4, 5]:
-        return None
-    return [f"{number}. {body}" for number, body in items]
-
-
-def other_lists_note(overview_text: str) -> str | None:
-    """The overview's paragraph on how the article's other step lists differ, as one line."""
-    for paragraph in re.split(r"\n\s*\n", overview_text):
-        lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
-        if lines and not _LIST_LINE.match(lines[0]) and _NOTE_WORDS.search(paragraph):
-            return " ".join(lines)
-    return None
 
 
 def steps_summary(engine: Engine) -> str:
-    """The five steps, one line each, then how the article's other lists differ.
+    """The five steps, one line each, then the article's other step lists, all from the knowledge base's data.
 
-    The lines come from the overview answer when it has them, else from the step titles.
+    The step entries give the lines (`step`, `short_title`, `summary`), and the overview entry's
+    `step_lists` the other lists, so rewording an answer never changes this message.
     """
-    overview = engine.answer_entry(OVERVIEW_ID).text
     lines = ["**The five steps to becoming a medical coder**"]
-    lines += overview_step_lines(overview) or [
-        f"{entry.step}. **{bare_title(entry)}**" for entry in engine.kb.steps()
-    ]
-    note = other_lists_note(overview)
-    if note:
-        lines += ["", note]
+    lines += [f"{entry.step}. **{entry.short_title}**: {entry.summary}" for entry in engine.kb.steps()]
+    overview = engine.kb.entries.get(OVERVIEW_ID)
+    others = [steps for steps in (overview.step_lists if overview else ()) if not steps.canonical]
+    if others:
+        lines += ["", "The article's other lists differ:"]
+        lines += [f"- {len(other.steps)} steps: " + " → ".join(other.steps) for other in others]
     lines += ["", "Pick a step below for its details."]
     return fit_content("\n".join(lines))
 
@@ -80,7 +52,7 @@ class StepSelect(discord.ui.DynamicItem[discord.ui.Select], template=re.escape(S
             discord.SelectOption(label="All five steps", value=OVERVIEW_ID, default=chosen == OVERVIEW_ID)
         ]
         for entry in engine.kb.steps():
-            label = truncate(f"Step {entry.step}: {bare_title(entry)}", SELECT_OPTION_LABEL_LIMIT)
+            label = truncate(f"Step {entry.step}: {entry.short_title}", SELECT_OPTION_LABEL_LIMIT)
             options.append(discord.SelectOption(label=label, value=entry.id, default=chosen == entry.id))
         super().__init__(
             discord.ui.Select(custom_id=STEPS_CUSTOM_ID, placeholder="Open a step…", options=options)
