@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,11 +36,13 @@ def test_ask_json_contract() -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == len(questions)
     for row in rows:
-        assert list(row) == ["question", "answered", "text", "entry", "score", "suggestions", "kind"]
+        assert list(row) == ["question", "answered", "text", "entry", "score", "suggestions", "kind", "sources"]
         assert isinstance(row["answered"], bool) and isinstance(row["text"], str) and row["text"]
         assert isinstance(row["score"], float) and isinstance(row["suggestions"], list)
         assert row["kind"] in {"answer", "suggest", "fallback", "invalid", "small_talk"}
     assert rows[0]["answered"] and rows[0]["entry"] == "salary-by-position" and "$54,590" in rows[0]["text"]
+    assert {"figure": "$54,590", "source": "the article's table (no source named)", "date": None} in rows[0]["sources"]
+    assert rows[2]["sources"] == []
     assert rows[1]["question"] == "what is the\njob outlook" and rows[1]["entry"] == "job-outlook"
     assert rows[2]["answered"] is False
     assert rows[3]["answered"] is False and rows[4]["answered"] is False
@@ -96,3 +99,55 @@ def test_no_subcommand_without_token_starts_the_chat() -> None:
     assert result.returncode == 0
     assert "American Academy of Professional Coders" in result.stdout
     assert "terminal chat" in result.stderr
+
+
+def test_ask_json_text_is_plain_and_sources_keep_their_dates() -> None:
+    questions = "median salary\nwhat are the steps\nhow much do billing and coding folks make\n"
+    result = run("ask", "--json", stdin=questions)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    for row in rows:
+        assert row["answered"], row
+        assert "**" not in row["text"] and "-#" not in row["text"]
+    bls = {"figure": "$44,090", "source": "U.S. Bureau of Labor Statistics", "date": "May 2020"}
+    assert rows[0]["sources"] == [bls]
+    assert "Source: U.S. Bureau of Labor Statistics, May 2020" in rows[0]["text"]
+    assert "does not cover medical billing" in rows[2]["text"]
+
+
+QUESTIONS_FOR_MARKUP = [
+    "median salary", "what are the steps", "ccs vs cpc pay", "which states pay best", "job outlook", "hi",
+    "what does a cpc earn and what does ahima stand for?", "how much do nurses make", "coder courses", "🙂",
+]
+
+
+@pytest.mark.parametrize("command", ["ask", "chat"])
+def test_the_terminal_prints_no_discord_markup(command: str) -> None:
+    """No bold markers, no small-text markers, no Discord slash commands, in answers or anything else."""
+    if command == "ask":
+        out = "".join(run("ask", q).stdout + run("ask", q).stderr for q in QUESTIONS_FOR_MARKUP[:4])
+    else:
+        out = run("chat", stdin="\n".join(QUESTIONS_FOR_MARKUP) + "\n").stdout
+    assert out.strip()
+    assert "**" not in out and "-#" not in out
+    assert not re.search(r"(?<![\w/])/(?:steps|salary|ask|checklist|remind|help)\b", out), out
+
+
+def test_chat_picks_a_suggestion_by_its_number() -> None:
+    result = run("chat", stdin="coder courses\n2\n")
+    assert result.returncode == 0, result.stderr
+    menu, answer = result.stdout.split("Type a number to choose one.", 1)
+    assert "  1. What coding programs teach" in menu and "  2. Where to study medical coding" in menu
+    assert answer.strip().startswith("Where to study medical coding")
+
+
+def test_chat_reads_a_short_follow_up_against_the_previous_question() -> None:
+    result = run("chat", stdin="what does a CPC earn?\nand the CCS?\nwhat about hospitals?\n")
+    assert result.stdout.count("Average salary by coding position") == 2  # the CCS's pay, not what the CCS is
+    assert "Median wage by employment sector" in result.stdout  # the CPC swapped for hospitals, pay kept
+    alone = run("ask", "and the CCS?").stdout
+    assert "Average salary by coding position" not in alone  # without the context it is another question
+
+
+def test_a_number_without_suggestions_is_just_a_question() -> None:
+    result = run("chat", stdin="2\n")
+    assert result.returncode == 0 and "Traceback" not in result.stderr

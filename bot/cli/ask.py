@@ -1,8 +1,9 @@
 """`ask` and `chat`: the engine in the terminal.
 
 `ask --json` is a stable contract (graders use it): one JSON object per input line, in order,
-with the fields `question, answered, text, entry, score, suggestions`, and `kind` (answer, suggest,
-fallback, invalid or small_talk) added after them. Each line is answered on its own: follow-ups
+with the fields `question, answered, text, entry, score, suggestions`, then the added `kind` (answer,
+suggest, fallback, invalid or small_talk) and `sources` (each figure shown, with its source and date,
+null when the article gives none). `text` is plain: no Discord markup. Each line is answered on its own: follow-ups
 are a conversation feature of `chat` and the Discord DM, not of a batch.
 """
 
@@ -24,11 +25,12 @@ def reply_json(question: str, reply: Reply) -> str:
         {
             "question": question,
             "answered": reply.answered,
-            "text": reply.text,
+            "text": reply.plain,
             "entry": reply.entry_id,
             "score": float(reply.score),
             "suggestions": [s.title for s in reply.suggestions],
             "kind": reply.kind.value,
+            "sources": [{"figure": s.figure, "source": s.source, "date": s.date} for s in reply.sources],
         },
         ensure_ascii=False,
     )
@@ -72,11 +74,11 @@ def run_ask(words: Sequence[str], *, as_json: bool, kb_dir: str | None) -> int:
 
 
 def format_reply(reply: Reply) -> str:
-    """Terminal rendering: Discord's subtext marker is dropped, suggestions are numbered to pick from."""
+    """Terminal rendering: plain text, the source line labelled, suggestions numbered to pick from."""
     if reply.kind is ReplyKind.SUGGEST and reply.suggestions:
         lines = "\n".join(f"  {n}. {s.title}" for n, s in enumerate(reply.suggestions, 1))
         return f"I'm not sure which of these you mean:\n{lines}\nType a number to choose one."
-    return reply.text.replace("\n-# ", "\n")
+    return reply.plain
 
 
 def run_chat(kb_dir: str | None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:

@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.core import segment, smalltalk
+from bot.core import render, segment, smalltalk
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.matcher import Match, Matcher
 from bot.core.models import Entry
 from bot.core.normalize import has_words
+from bot.core.render import Block, Source
 
 
 class ReplyKind(enum.StrEnum):
@@ -41,6 +42,18 @@ class Reply:
     score: float = 0.0
     suggestions: tuple[Suggestion, ...] = field(default_factory=tuple)
     topic: str = ""  # the question as resolved (a follow-up joined to the one before): the next follow-up's context
+    blocks: tuple[Block, ...] = field(default_factory=tuple)  # an answer's structure, one block per entry
+    notes: tuple[str, ...] = field(default_factory=tuple)  # lines after the blocks (billing, unanswered parts)
+
+    @property
+    def plain(self) -> str:
+        """The reply without Discord markup, for the terminal and `ask --json` (`text` is Discord's)."""
+        return render.plain(self.blocks, self.notes, self.text)
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """The provenance of every figure the reply shows, in order, once each."""
+        return tuple(dict.fromkeys(source for block in self.blocks for source in block.sources))
 
     @property
     def answered(self) -> bool:
@@ -76,7 +89,6 @@ CALIBRATION = Calibration()
 SUGGEST_WINDOW = 20.0  # entries further below the best than this never change a decision
 MAX_SUGGESTIONS = 3
 MAX_ANSWER_CHARS = 1000  # one reply, however many questions it answers
-MULTI_RESERVE = 160  # room kept for the lines on what a several-part message asked that the article lacks
 FOCUS_MIN_TOKENS = 6  # a message this long may hide its question among chatter
 FOLLOW_UP_MAX_TOKENS = 4  # "and the CCS?", "what about hospitals?", "why?"
 
@@ -85,7 +97,7 @@ _BILL = r"\bbill(?:ing|er|ers)?\b"
 _AND = r"\s*(?:and|&|/|\+|or)\s*"
 _BILLING = re.compile(rf"{_BILL}(?=.*\bcod)|\bcod\w*{_AND}{_BILL}", re.I | re.S)
 _BILLING_AND = re.compile(rf"{_BILL}{_AND}|{_AND}{_BILL}", re.I)
-BILLING_NOTE = "-# The article is about medical coding; it does not cover medical billing."
+BILLING_NOTE = "-# The article is about medical coding; it does not cover medical billing."  # small text
 BILLING_ENTRIES = frozenset({"gap-billing-vs-coding"})
 # A message that opens like this continues the previous question rather than starting a new one.
 _CUE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|also|but|or|for|in|why|how come|and for)\b", re.I)
@@ -111,7 +123,8 @@ class Engine:
         self.calibration = calibration
         self.matcher = matcher or Matcher(kb)
         # Answers never change after load, so each is rendered once rather than on every ask.
-        self._rendered = {entry.id: self.render(entry) for entry in kb.entries.values()}
+        self._blocks = {entry.id: self.block(entry) for entry in kb.entries.values()}
+        self._rendered = {entry_id: render.markdown((block,)) for entry_id, block in self._blocks.items()}
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> Engine:
@@ -145,8 +158,13 @@ class Engine:
             tokens = self.kb.normalizer.tokens(question)
         reply = self._resolve(question, tokens, previous)
         if billing and reply.kind is ReplyKind.ANSWER and reply.entry_id not in BILLING_ENTRIES:
-            reply = replace(reply, text=f"{reply.text}\n{BILLING_NOTE}")
+            reply = self._with_notes(reply, (BILLING_NOTE,))
         return reply
+
+    @staticmethod
+    def _with_notes(reply: Reply, notes: tuple[str, ...]) -> Reply:
+        notes = reply.notes + notes
+        return replace(reply, notes=notes, text=render.markdown(reply.blocks, notes))
 
     def _resolve(self, question: str, tokens: list[str], previous: str | None) -> Reply:
         """The best reading of a message: its questions, a follow-up, its focus, or the whole of it.
@@ -210,20 +228,30 @@ class Engine:
         if not answers or len(answers) + len(missing) < 2:
             return None
         first = next(iter(answers.values()))
-        blocks: list[str] = []
-        size = 0
-        left_out: list[str] = []
-        for reply in answers.values():
-            if size + len(reply.text) + 2 > MAX_ANSWER_CHARS - MULTI_RESERVE:
-                left_out.append(self.kb.entries[reply.entry_id or ""].title)
-                continue
-            blocks.append(reply.text)
-            size += len(reply.text) + 2
-        for part in missing:
-            blocks.append(f"The article doesn't cover this part of your question: “{_shorten(part)}”.")
-        if left_out:
-            blocks.append("Ask me separately about: " + "; ".join(left_out) + ".")
-        return Reply(ReplyKind.ANSWER, "\n\n".join(blocks), first.entry_id, first.score)
+        notes = [f"The article doesn't cover this part of your question: “{_shorten(part)}”." for part in missing]
+        room = MAX_ANSWER_CHARS - sum(len(note) + 2 for note in notes)
+        blocks = [block for reply in answers.values() for block in reply.blocks]
+        if len(render.markdown(tuple(blocks), tuple(notes))) > MAX_ANSWER_CHARS:
+            # Each answer's lead: short answers keep all of theirs, the rest share what is left evenly.
+            left = room - sum(len(render.markdown((replace(block, body=""),))) + 2 for block in blocks)
+            limits: dict[int, int] = {}
+            for count, i in enumerate(sorted(range(len(blocks)), key=lambda i: len(blocks[i].body))):
+                limits[i] = min(len(blocks[i].body), left // (len(blocks) - count))
+                left -= limits[i]
+            blocks = [block.lead(limits[i]) for i, block in enumerate(blocks)]
+        while len(blocks) > 1 and len(render.markdown(tuple(blocks), tuple(notes))) > MAX_ANSWER_CHARS - 80:
+            # Still too long (long titles or source lines): the last answers are offered instead of shown.
+            left_out = self.kb.entries[blocks.pop().entry_id].title
+            notes.append(f"Ask me separately about: {left_out}.")
+        kept = tuple(blocks)
+        return Reply(
+            ReplyKind.ANSWER,
+            render.markdown(kept, tuple(notes)),
+            first.entry_id,
+            first.score,
+            blocks=kept,
+            notes=tuple(notes),
+        )
 
     def threshold(self, token_count: int, margin: float) -> float:
         """The score an answer needs: lower for long questions with a clear winner, never below the floor.
@@ -281,16 +309,15 @@ class Engine:
         return self._answer(entry, 100.0)
 
     @staticmethod
-    def render(entry: Entry) -> str:
-        """An entry's answer with the provenance of every figure it shows."""
-        text = f"**{entry.title}**\n{entry.answer}"
-        provenances = list(dict.fromkeys(f.provenance for f in entry.figures))
-        if provenances:
-            text += "\n-# Source: " + "; ".join(provenances)
-        return text
+    def block(entry: Entry) -> Block:
+        """An entry's answer as a block, with the provenance of every figure it shows."""
+        sources = tuple(Source(f.value, f.source, f.date) for f in entry.figures)
+        return Block(entry.id, entry.title, entry.answer, sources)
 
     def _answer(self, entry: Entry, score: float) -> Reply:
-        return Reply(ReplyKind.ANSWER, self._rendered[entry.id], entry.id, round(score, 1))
+        return Reply(
+            ReplyKind.ANSWER, self._rendered[entry.id], entry.id, round(score, 1), blocks=(self._blocks[entry.id],)
+        )
 
     @staticmethod
     def _fallback(score: float) -> Reply:

@@ -201,7 +201,8 @@ class Normalizer:
     def _tokens(self, text: str, *, correct: bool) -> list[str]:
         words = self.surface(text, correct=correct)
         if _MAKE.intersection(words):
-            money = bool(_MONEY_CONTEXT.intersection(words))
+            # "what do records coders make?": a question ending on "make" asks about pay too.
+            money = bool(_MONEY_CONTEXT.intersection(words)) or words[-1] in _MAKE
             words = [("salary" if money else "") if w in _MAKE else w for w in words]
         folded = [self._fold(w) for w in words if w]
         merged: list[str] = []

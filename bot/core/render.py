@@ -1,0 +1,98 @@
+"""A reply's structure, and how each front end turns it into text.
+
+Why structure: the knowledge base's answers are written in Discord markdown, but the terminal
+and `ask --json` must not show `**`, `-#` or Discord's slash commands. The engine therefore
+returns each answer as blocks (a title, a body, the figures' provenance) plus notes, and each
+front end renders them: `markdown` for Discord (bold title, small-text source line), `plain` for
+the terminal and `ask --json` (no markup, the source line labelled).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where one figure shown in an answer comes from, as the article gives it."""
+
+    figure: str  # as shown, e.g. "$44,090"
+    source: str
+    date: str | None  # None: undated in the article
+
+    @property
+    def provenance(self) -> str:
+        return f"{self.source}, {self.date}" if self.date else f"{self.source}, undated in the article"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One entry's answer: its title, its body (Discord markdown as written) and its figures' sources."""
+
+    entry_id: str
+    title: str
+    body: str
+    sources: tuple[Source, ...] = field(default_factory=tuple)
+
+    def provenances(self) -> list[str]:
+        return list(dict.fromkeys(s.provenance for s in self.sources))
+
+    def lead(self, limit: int) -> Block:
+        """The block cut to its first lines or sentences within `limit` characters, with the sources of the
+        figures it still shows: how a reply to several questions fits them all (answers put their key
+        fact first; the whole answer is one question away)."""
+        if len(self.body) <= limit:
+            return self
+        kept = ""
+        for piece in _PIECES.split(self.body):
+            if kept and len(kept) + len(piece) > limit:
+                break
+            kept += piece
+        kept = kept.rstrip()
+        if len(kept) > limit:  # one sentence longer than the room: cut it at a word
+            kept = kept[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        sources = tuple(s for s in self.sources if s.figure in kept)
+        return Block(self.entry_id, self.title, kept, sources)
+
+
+# Sentence or line boundaries, kept with what precedes them; "2." numbering a list item is no sentence end.
+_PIECES = re.compile(r"(?<!\d\.)(?<!U\.S\.)(?<=[.!?])(?=\s)|(?=\n)")
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+_ITALIC = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", re.S)
+_CODE = re.compile(r"`([^`]+)`")
+_SUBTEXT = re.compile(r"^-# ", re.M)
+
+
+def strip_markdown(text: str) -> str:
+    """Discord markdown as plain text: bold, italics, inline code and small-text markers removed."""
+    text = _BOLD.sub(r"\1", text)
+    text = _ITALIC.sub(r"\1", text)
+    text = _CODE.sub(r"\1", text)
+    return _SUBTEXT.sub("", text)
+
+
+def markdown(blocks: tuple[Block, ...], notes: tuple[str, ...] = ()) -> str:
+    """Discord: each block as a bold title, its body and a small-text source line; then the notes."""
+    parts = []
+    for block in blocks:
+        text = f"**{block.title}**\n{block.body}"
+        provenances = block.provenances()
+        if provenances:
+            text += "\n-# Source: " + "; ".join(provenances)
+        parts.append(text)
+    return "\n\n".join(parts + list(notes))
+
+
+def plain(blocks: tuple[Block, ...], notes: tuple[str, ...] = (), text: str = "") -> str:
+    """The terminal and `ask --json`: the same content with no markup; `text` for replies without blocks."""
+    if not blocks:
+        return strip_markdown(text)
+    parts = []
+    for block in blocks:
+        lines = [block.title, strip_markdown(block.body)]
+        provenances = block.provenances()
+        if provenances:
+            lines.append("Source: " + "; ".join(provenances))
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts + [strip_markdown(note) for note in notes])
