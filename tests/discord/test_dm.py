@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
+from bot.core.conversation import Conversations
 from bot.exts.dm import SLOW_DOWN
 from bot.utils.ratelimit import SlidingWindowLimiter
 from tests.discord.helpers import components, dm_messages_path, make_settings, reply_to
@@ -148,3 +149,52 @@ async def test_rate_limit_lets_a_member_ask_again_once_the_window_has_room(
     sent = [r.json["content"] for r in fake.find_requests("POST", path)]
     assert [content == SLOW_DOWN for content in sent].count(True) == 2
     assert len(sent) == 12
+
+
+@pytest.mark.usefixtures("medcoder")
+async def test_small_talk_in_a_dm_gets_a_friendly_reply_without_buttons(fake: FakeDiscord) -> None:
+    await fake.send_dm("hi there 👋")
+    request = await fake.wait_for_request("POST", dm_messages_path(fake))
+    assert request.json["content"].startswith("Hi!") and "don't know" not in request.json["content"]
+    assert components(request.json) == []  # nothing to vote on or pick
+
+
+@pytest.mark.usefixtures("medcoder")
+async def test_a_two_part_dm_gets_both_answers_in_one_message(fake: FakeDiscord) -> None:
+    await fake.send_dm("what does a CCS earn? and what does AAPC stand for?")
+    request = await fake.wait_for_request("POST", dm_messages_path(fake))
+    content = request.json["content"]
+    assert "$60,080" in content and "American Academy of Professional Coders" in content
+    assert len(content) <= 1000 and request.json["allowed_mentions"] == {"parse": []}
+
+
+@pytest.mark.usefixtures("medcoder")
+async def test_billing_and_coding_in_a_dm_says_billing_is_not_covered(fake: FakeDiscord) -> None:
+    await fake.send_dm("what's the median pay for medical billing and coding?")
+    request = await fake.wait_for_request("POST", dm_messages_path(fake))
+    assert "$44,090" in request.json["content"]
+    assert "-# The article is about medical coding; it does not cover medical billing." in request.json["content"]
+
+
+async def test_a_dm_follow_up_uses_the_same_members_previous_question(fake: FakeDiscord, medcoder: MedcoderBot) -> None:
+    alice, bob = fake.user, fake.add_user("bob")
+    await fake.send_dm("what does a CPC earn?", user=alice)
+    await fake.wait_for_request("POST", dm_messages_path(fake, alice))
+    await fake.send_dm("and the CCS?", user=alice)
+    followed = await fake.wait_for_request("POST", dm_messages_path(fake, alice))
+    assert "Average salary by coding position" in followed.json["content"]  # CCS pay, from alice's context
+    await fake.send_dm("and the CCS?", user=bob)  # bob asked nothing before: no context borrowed from alice
+    fresh = await fake.wait_for_request("POST", dm_messages_path(fake, bob))
+    assert "Average salary by coding position" not in fresh.json["content"]
+    assert medcoder.conversations.previous(int(alice["id"]))  # kept in memory for the follow-up window
+
+
+async def test_a_follow_up_after_ten_minutes_is_a_new_question(fake: FakeDiscord, medcoder: MedcoderBot) -> None:
+    now = [0.0]
+    medcoder.conversations = Conversations(clock=lambda: now[0])  # a clock moved by hand
+    await fake.send_dm("what does a CPC earn?")
+    await fake.wait_for_request("POST", dm_messages_path(fake))
+    now[0] = 601.0
+    await fake.send_dm("and the CCS?")
+    later = await fake.wait_for_request("POST", dm_messages_path(fake))
+    assert "Average salary by coding position" not in later.json["content"]

@@ -1,0 +1,174 @@
+"""Conversation: small talk, several questions in one message, billing wording, follow-ups, chatty messages,
+and the wrong confident answers of issue 12, each fixed at its cause (none of these questions is a phrasing)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.core import Engine, ReplyKind
+from bot.core.conversation import Conversations
+from bot.core.engine import CAN_ANSWER, MAX_ANSWER_CHARS
+from bot.core.segment import focus_candidates, questions, sentences
+from bot.core.smalltalk import SmallTalk, classify
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("hi", SmallTalk.GREETING),
+        ("Hello there! 👋", SmallTalk.GREETING),
+        ("good morning everyone", SmallTalk.GREETING),
+        ("thanks!", SmallTalk.THANKS),
+        ("thank you so much, that helped", SmallTalk.THANKS),
+        ("ok bye", SmallTalk.GOODBYE),
+        ("good night", SmallTalk.GOODBYE),
+        ("are you a bot?", SmallTalk.ABOUT_BOT),
+        ("what can you do", SmallTalk.ABOUT_BOT),
+    ],
+)
+def test_small_talk_is_recognised(text: str, kind: SmallTalk) -> None:
+    assert classify(text) is kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hi! what does a CPC earn?", "thanks, and what about the CCS?", "help me find an internship", "hello world"],
+)
+def test_a_question_is_never_small_talk(text: str) -> None:
+    assert classify(text) is None
+
+
+@pytest.mark.parametrize("text", ["hi", "thanks!", "bye 👋", "hey there"])
+def test_small_talk_gets_a_friendly_reply_not_i_dont_know(engine: Engine, text: str) -> None:
+    reply = engine.ask(text)
+    assert reply.kind is ReplyKind.SMALL_TALK and not reply.answered
+    assert "don't know" not in reply.text and CAN_ANSWER in reply.text
+    assert reply.entry_id is None
+
+
+def test_a_greeting_before_a_question_still_gets_the_answer(engine: Engine) -> None:
+    reply = engine.ask("hey! what's the median salary?")
+    assert reply.answered and "$44,090" in reply.text
+
+
+def test_sentences_split_at_punctuation_and_emoji() -> None:
+    parts = sentences("moved for my husband's job 😅 which states pay coders the most? might move lol")
+    assert [p.text for p in parts] == [
+        "moved for my husband's job",
+        "which states pay coders the most?",
+        "might move lol",
+    ]
+    assert [p.question for p in parts] == [False, True, False]
+
+
+def test_joined_questions_are_cut_apart() -> None:
+    assert questions("how long does the CPC exam take and what does CPC stand for?") == [
+        "how long does the CPC exam take",
+        "what does CPC stand for?",
+    ]
+    assert questions("what are the steps and requirements?") == ["what are the steps and requirements?"]
+
+
+def test_focus_candidates_prefer_question_sentences() -> None:
+    text = "I got my GED last year. My aunt says coding is great. What schooling do I need?"
+    candidates = focus_candidates(text)
+    assert candidates[0] == "What schooling do I need?"
+    assert "My aunt says coding is great. What schooling do I need?" in candidates
+    assert "I got my GED last year." not in candidates
+
+
+def test_a_question_buried_in_a_chatty_message_is_answered(engine: Engine) -> None:
+    reply = engine.ask(
+        "ok so long story, I dropped out at 17 and finally got my GED last spring 🎉 my cousin is a nurse and "
+        "keeps saying I should look into medical coding since I like computers. honestly no idea where to start "
+        "lol. which states pay coders the most? we might move anyway"
+    )
+    assert reply.answered and reply.entry_id == "salary-top-states"
+
+
+def test_two_questions_get_both_answers(engine: Engine) -> None:
+    reply = engine.ask("what is the median salary for coders? and which states pay the most?")
+    assert reply.answered
+    assert "$44,090" in reply.text and "Connecticut" in reply.text and "Massachusetts" in reply.text
+    assert len(reply.text) <= MAX_ANSWER_CHARS
+    assert [b.entry_id for b in reply.blocks] == ["salary-median", "salary-top-states"]
+
+
+def test_a_two_part_question_says_which_part_the_article_lacks(engine: Engine) -> None:
+    reply = engine.ask("what does ahima stand for and how much does the ccs exam cost?")
+    assert reply.answered and "American Health Information Management Association" in reply.text
+    assert re.search(r"doesn't cover this part of your question: “how much does the ccs exam cost", reply.text)
+
+
+def test_billing_and_coding_gets_the_coding_answer_and_says_billing_is_not_covered(engine: Engine) -> None:
+    reply = engine.ask("what is the median pay in medical billing and coding?")
+    assert reply.answered and "$44,090" in reply.text
+    assert "does not cover medical billing" in reply.text
+    plain = engine.ask("what is the median pay for coders")
+    assert "billing" not in plain.text.split("Source:")[-1]  # the note is only for billing wording
+
+
+def test_a_billing_only_question_is_still_an_honest_fallback(engine: Engine) -> None:
+    assert not engine.ask("what's the difference between medical billing and coding").answered
+
+
+def test_a_follow_up_is_read_against_the_previous_question(engine: Engine) -> None:
+    first = engine.ask("what does a CPC earn?")
+    assert first.entry_id == "salary-by-position"
+    ccs = engine.ask("and the CCS?", previous=first.topic)
+    assert ccs.answered and ccs.entry_id == "salary-by-position"  # the CCS's pay, not what the CCS is
+    assert engine.ask("and the CCS?").entry_id != "salary-by-position"  # alone it is another question
+    hospitals = engine.ask("what about hospitals?", previous=ccs.topic)
+    assert hospitals.entry_id == "salary-by-sector"
+    why = engine.ask("why?", previous=engine.ask("do I need to get certified?").topic)
+    assert why.answered and why.entry_id == "why-certify"
+
+
+def test_a_full_question_ignores_the_previous_one(engine: Engine) -> None:
+    first = engine.ask("what does a CPC earn?")
+    assert engine.ask("what are the five steps?", previous=first.topic).entry_id == "steps-overview"
+
+
+def test_conversations_expire_and_stay_bounded() -> None:
+    now = [0.0]
+    conversations = Conversations(ttl=600.0, capacity=2, clock=lambda: now[0])
+    conversations.remember(1, "cpc salary")
+    assert conversations.previous(1) == "cpc salary"
+    now[0] = 601.0
+    assert conversations.previous(1) is None and len(conversations) == 0
+    for member in (1, 2, 3):
+        conversations.remember(member, "steps")
+    assert conversations.previous(1) is None and conversations.previous(3) == "steps"
+    conversations.forget(3)
+    assert conversations.previous(3) is None
+
+
+# The wrong confident answers issue 12 lists, reworded as members ask them. None is a phrasing: each is
+# fixed where it went wrong (other occupations, schools, credential variants, comparisons, counts).
+@pytest.mark.parametrize(
+    "question",
+    [
+        "hey there",  # a greeting, not an entry
+        "what does a pharmacy tech make an hour",  # another occupation's hourly pay
+        "how much do registered nurses earn per hour",
+        "best medical coding school in texas",  # a school ranking, not the top paying states
+        "what is the CPC-A credential",  # a credential the article never names
+        "is the CRC certification worth it",
+        "how do I become a coding auditor",  # a different job, not the five steps
+        "how many medical coders are there in the united states",  # a count the article lacks
+    ],
+)
+def test_former_wrong_answers_now_fall_back(engine: Engine, question: str) -> None:
+    assert not engine.ask(question).answered, question
+
+
+def test_training_rules_by_state_are_not_answered_with_education(engine: Engine) -> None:
+    reply = engine.ask("do training requirements differ between states")
+    assert reply.entry_id not in {"education-requirements", "step-education"}
+
+
+def test_the_difference_between_cpc_and_ccs_is_not_the_billing_gap(engine: Engine) -> None:
+    reply = engine.ask("whats the difference between CPC and CCS")
+    assert reply.answered and reply.entry_id == "certifications-cpc-ccs"
