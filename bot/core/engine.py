@@ -75,13 +75,13 @@ class Calibration:
     """
 
     answer: float = 55.0  # a short question's best entry needs this score...
-    long_answer: float = 36.0  # ...a long, chatty one's at least this (its extra words dilute the score)
+    long_answer: float = 40.0  # ...a long, chatty one's at least this (its extra words dilute the score)
     per_word: float = 2.0  # the bar drops this much per word past four, down to `long_answer`
     clear_winner: float = 15.0  # a winner this far ahead of the runner-up gets a bonus on long questions
-    margin: float = 5.0  # ...and an answer must beat the runner-up by this much
+    margin: float = 7.0  # ...and an answer must beat the runner-up by this much
     lead_score: float = 45.0  # a clear lead: a best entry this high...
     lead_margin: float = 15.0  # ...this far ahead of any other is answered even below `answer`
-    floor: float = 34.0  # below this nothing is answered or suggested
+    floor: float = 38.0  # below this nothing is answered or suggested
     close: float = 3.0  # "did you mean" only for entries this close to each other
 
 
@@ -91,12 +91,15 @@ MAX_SUGGESTIONS = 3
 MAX_ANSWER_CHARS = 1000  # one reply, however many questions it answers
 FOCUS_MIN_TOKENS = 6  # a message this long may hide its question among chatter
 FOLLOW_UP_MAX_TOKENS = 4  # "and the CCS?", "what about hospitals?", "why?"
+MIN_PART_TOKENS = 2  # a part of a several-question message with fewer words needs a confident score to stand alone
 
 # "billing and coding": the article covers coding only; the answer says so in one line.
 _BILL = r"\bbill(?:ing|er|ers)?\b"
-_AND = r"\s*(?:and|&|/|\+|or)\s*"
+_AND = r"\s*(?:and|&|/|\+)\s*"
 _BILLING = re.compile(rf"{_BILL}(?=.*\bcod)|\bcod\w*{_AND}{_BILL}", re.I | re.S)
 _BILLING_AND = re.compile(rf"{_BILL}{_AND}|{_AND}{_BILL}", re.I)
+# "billing vs coding", "difference between billing and coding": a comparison the article does not make.
+_COMPARED = re.compile(r"\b(?:vs\.?|versus|difference|differences|differ|different|compare[sd]?|comparison|or)\b", re.I)
 BILLING_NOTE = "-# The article is about medical coding; it does not cover medical billing."  # small text
 BILLING_ENTRIES = frozenset({"gap-billing-vs-coding"})
 # A message that opens like this continues the previous question rather than starting a new one.
@@ -152,7 +155,7 @@ class Engine:
         talk = smalltalk.classify(question)
         if talk is not None:
             return Reply(ReplyKind.SMALL_TALK, f"{smalltalk.REPLIES[talk]} {CAN_ANSWER}", topic=previous or "")
-        billing = _BILLING.search(question) is not None
+        billing = _BILLING.search(question) is not None and not _COMPARED.search(question)
         if billing:
             question = _BILLING_AND.sub(" ", question)
             tokens = self.kb.normalizer.tokens(question)
@@ -217,10 +220,22 @@ class Engine:
         None when fewer than two parts get a confident reply of their own (an answer or a known gap):
         then the message is read as one question.
         """
-        replies = [(part, self.judge(self.kb.normalizer.tokens(part))) for part in parts]
         answers: dict[str, Reply] = {}
         missing: list[str] = []
-        for part, reply in replies:
+        before: list[str] = []
+        for part in parts:
+            tokens = self.kb.normalizer.tokens(part)
+            reply = self.judge(tokens)
+            decided = reply.answered or (reply.kind is ReplyKind.FALLBACK and reply.entry_id is not None)
+            leaning = bool(_CUE.match(part)) and len(tokens) <= FOLLOW_UP_MAX_TOKENS and not decided
+            slight = len(tokens) < MIN_PART_TOKENS and reply.score < self.calibration.answer
+            if before and (leaning or slight):
+                # "and why?", "is that real?": too little to stand alone; read with the part before.
+                tokens = self._follow_up(tokens, before)
+                reply = self.judge(tokens)
+            elif slight:
+                continue
+            before = tokens
             if reply.kind is ReplyKind.ANSWER and reply.entry_id is not None:
                 answers.setdefault(reply.entry_id, reply)
             elif reply.kind is ReplyKind.FALLBACK and reply.entry_id is not None:  # a known gap
@@ -239,10 +254,16 @@ class Engine:
                 limits[i] = min(len(blocks[i].body), left // (len(blocks) - count))
                 left -= limits[i]
             blocks = [block.lead(limits[i]) for i, block in enumerate(blocks)]
-        while len(blocks) > 1 and len(render.markdown(tuple(blocks), tuple(notes))) > MAX_ANSWER_CHARS - 80:
+        left_out: list[str] = []
+
+        def too_long() -> bool:
+            return len(render.markdown(tuple(blocks), (*notes, _ask_separately(left_out)))) > MAX_ANSWER_CHARS
+
+        while len(blocks) > 1 and too_long():
             # Still too long (long titles or source lines): the last answers are offered instead of shown.
-            left_out = self.kb.entries[blocks.pop().entry_id].title
-            notes.append(f"Ask me separately about: {left_out}.")
+            left_out.insert(0, self.kb.entries[blocks.pop().entry_id].title)
+        if left_out:
+            notes.append(_ask_separately(left_out))
         kept = tuple(blocks)
         return Reply(
             ReplyKind.ANSWER,
@@ -327,6 +348,10 @@ class Engine:
             None,
             round(score, 1),
         )
+
+
+def _ask_separately(titles: list[str]) -> str:
+    return "Ask me separately about: " + "; ".join(titles) + "." if titles else ""
 
 
 def _shorten(text: str, limit: int = 100) -> str:

@@ -21,7 +21,7 @@ def answer(engine: Engine, entry_id: str) -> str:
 
 def test_the_median_wage_always_names_its_occupation_group(engine: Engine) -> None:
     shown = [e.id for e in engine.kb if "$44,090" in e.answer]
-    assert len(shown) >= 4
+    assert len(shown) >= 3  # the median, the career and the top paying states answers
     for entry_id in shown:
         assert ARTICLE_GROUP in answer(engine, entry_id), entry_id
 
