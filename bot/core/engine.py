@@ -91,6 +91,8 @@ MAX_SUGGESTIONS = 3
 MAX_ANSWER_CHARS = 1000  # one reply, however many questions it answers
 FOCUS_MIN_TOKENS = 6  # a message this long may hide its question among chatter
 FOLLOW_UP_MAX_TOKENS = 4  # "and the CCS?", "what about hospitals?", "why?"
+MAX_PARTS = 4  # questions answered from one message; a longer list is no conversation, and each costs a ranking
+MAX_FOCUS = 6  # sentences tried as a chatty message's question, so a 4,000-character message stays cheap
 MIN_PART_TOKENS = 2  # a part of a several-question message with fewer words needs a confident score to stand alone
 
 # "billing and coding": the article covers coding only; the answer says so in one line.
@@ -176,7 +178,7 @@ class Engine:
         follow-up is joined to (tokens normalise to themselves, and carry no chatter).
         """
         own = self.judge(tokens)
-        parts = segment.questions(question)
+        parts = segment.questions(question)[:MAX_PARTS]
         if len(parts) >= 2:
             several = self._several(parts)
             if several is not None:
@@ -188,7 +190,7 @@ class Engine:
             if follow.kind is ReplyKind.ANSWER:
                 return replace(follow, topic=" ".join(joined))
         if own.kind is not ReplyKind.ANSWER and len(tokens) >= FOCUS_MIN_TOKENS:
-            for candidate in segment.focus_candidates(question):
+            for candidate in segment.focus_candidates(question)[:MAX_FOCUS]:
                 focused_tokens = self.kb.normalizer.tokens(candidate)
                 focused = self.judge(focused_tokens)
                 if focused.kind is ReplyKind.ANSWER:

@@ -20,10 +20,10 @@ import bisect
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+if TYPE_CHECKING:
+    import numpy as np
 from bot.core.knowledge import KnowledgeBase
 
 PHRASING_WEIGHT = 0.5
@@ -127,10 +127,8 @@ class Matcher:
         for index, words in enumerate(vocab):
             for token in words:
                 self._entries_by_token[token].append(index)
-        self._postings = {
-            token: np.fromiter(entries, dtype=np.intp) for token, entries in self._entries_by_token.items()
-        }
-        self._lightest_array = np.array(self._lightest, dtype=np.float64)
+        if self._vectorise:
+            self._index_arrays()
         self._min_share = min_share_for(self.min_score / 100.0)
 
     def unknown_weight(self, question_length: int) -> float:
@@ -208,10 +206,21 @@ class Matcher:
         bounds.sort()
         return bounds
 
+    def _index_arrays(self) -> None:
+        """numpy posting lists for a large index; imported only then, so the article's bot never loads numpy."""
+        import numpy  # noqa: PLC0415  # only a large knowledge base pays for it
+
+        self._np = numpy
+        self._postings: dict[str, np.ndarray] = {
+            token: numpy.fromiter(entries, dtype=numpy.intp) for token, entries in self._entries_by_token.items()
+        }
+        self._lightest_array = numpy.array(self._lightest, dtype=numpy.float64)
+
     def _bounds_vectorised(
         self, weights: dict[str, float], inverse_query: float, floor: float
     ) -> list[tuple[float, int, float]]:
         """The same (-bound, index, share) with numpy, for a large index where thousands of entries share a word."""
+        np = self._np
         coverage = np.zeros(len(self._ids))
         for token, w in weights.items():
             postings = self._postings.get(token)
