@@ -151,3 +151,24 @@ def test_chat_reads_a_short_follow_up_against_the_previous_question() -> None:
 def test_a_number_without_suggestions_is_just_a_question() -> None:
     result = run("chat", stdin="2\n")
     assert result.returncode == 0 and "Traceback" not in result.stderr
+
+
+def test_kb_check_coverage_lists_what_no_answer_covers(tmp_path: Path) -> None:
+    article = tmp_path / "article.txt"
+    article.write_text(
+        "The median annual wage for medical records and health information technicians was $44,090 in May 2020.\n"
+        "Unicorns must attend every single coding conference held on Mars.\n"
+        "Find For Your Dream Job: search here now.\n",
+        encoding="utf-8",
+    )
+    result = run("kb", "check", "--coverage", str(article))
+    assert result.returncode == 0, result.stderr  # a report, never a failure
+    assert "1 sentence(s) of article.txt no answer covers, 1 omitted on purpose" in result.stdout
+    assert "line 2 (" in result.stdout and "Unicorns" in result.stdout
+    assert "line 3, omitted (page furniture, not the article)" in result.stdout
+    assert "$44,090" not in result.stdout
+
+
+def test_kb_check_coverage_without_the_article_says_so(tmp_path: Path) -> None:
+    result = run("kb", "check", "--coverage", str(tmp_path / "missing.txt"))
+    assert result.returncode == 2 and "no article at" in result.stderr and "Traceback" not in result.stderr

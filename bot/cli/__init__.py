@@ -44,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = p_kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     p_check = kb_sub.add_parser("check", help="validate a knowledge base and list every problem")
     p_check.add_argument("directory", nargs="?", help="directory (default: the packaged one)")
+    p_check.add_argument(
+        "--coverage",
+        nargs="?",
+        const="../shared/seed/article.txt",
+        metavar="ARTICLE",
+        help="also list the article's sentences no answer covers (a report; default ../shared/seed/article.txt)",
+    )
     p_gaps = kb_sub.add_parser("gaps", help="most asked unanswered questions and answers voted not helpful")
     p_gaps.add_argument("--top", type=int, default=10, metavar="N", help="how many of each (default: 10)")
 
@@ -95,7 +102,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return run_gaps(args.top)
         case "kb":
-            return kb.run_check(args.directory)
+            return kb.run_check(args.directory, coverage=args.coverage)
         case "migrate-data":
             from bot.cli.migrate import run_migrate_data
 

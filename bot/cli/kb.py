@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from bot.cli.coverage import run_coverage
 from bot.core import Engine
 from bot.core.knowledge import KnowledgeError, load_knowledge
 
@@ -17,7 +18,7 @@ def load_engine_or_report(directory: str | None) -> Engine | None:
         return None
 
 
-def run_check(directory: str | None) -> int:
+def run_check(directory: str | None, *, coverage: str | None = None) -> int:
     try:
         kb = load_knowledge(directory)
     except KnowledgeError as exc:
@@ -27,4 +28,6 @@ def run_check(directory: str | None) -> int:
         return 1
     gaps = sum(1 for e in kb if e.kind == "gap")
     print(f"ok: {len(kb)} entries ({len(kb) - gaps} answers, {gaps} known gaps) in {kb.directory}")
+    if coverage is not None:
+        return run_coverage(kb, coverage)
     return 0

@@ -20,6 +20,7 @@ from bot.core.models import Entry, Lexicon
 from bot.core.normalize import Normalizer
 
 LEXICON_FILE = "lexicon.yaml"
+NOT_ENTRIES = {LEXICON_FILE, "omissions.yaml"}  # the lexicon, and what `kb check --coverage` leaves out on purpose
 # libyaml's C parser when present (about 10x faster, most of the load time); same safe subset.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -94,7 +95,7 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
     lexicon = _load_lexicon(root / LEXICON_FILE, problems)
     entries: dict[str, Entry] = {}
     origin: dict[str, str] = {}
-    files = sorted(p for p in root.glob("*.yaml") if p.name != LEXICON_FILE)
+    files = sorted(p for p in root.glob("*.yaml") if p.name not in NOT_ENTRIES)
     if not files:
         problems.append(Problem(str(root), None, None, "no knowledge files (*.yaml) found"))
     for path in files:
