@@ -45,7 +45,9 @@ class MedcoderBot(commands.Bot):
     store: Store  # opened in setup_hook; extensions use it from their cog_load on
     unanswered: UnansweredCounter | None  # None when `record_unanswered` is off
 
-    def __init__(self, *, settings: Settings, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(
+        self, *, settings: Settings, engine: Engine, clock: Clock | None = None, commands_only: bool = False
+    ) -> None:
         # The bot has no voice features; discord.py's "voice will NOT be supported" warnings at
         # start-up would only send operators looking for a problem that does not exist.
         discord.VoiceClient.warn_nacl = False
@@ -65,6 +67,9 @@ class MedcoderBot(commands.Bot):
         )
         self.settings = settings
         self.engine = engine
+        # `medcoder-bot sync`: build the command tree and nothing else (no database, no scheduler). Every
+        # extension registers its commands in `setup`; only what runs the bot checks this flag.
+        self.commands_only = commands_only
         # Each member's previous DM question, for follow-ups ("and the CCS?"): memory only, ten minutes.
         self.conversations = Conversations()
         self.clock: Clock = clock or SystemClock()
@@ -80,6 +85,10 @@ class MedcoderBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Async start-up, once per process (unlike `on_ready`, which fires on every reconnect)."""
         self.tree.error(on_app_command_error)
+        if self.commands_only:
+            for extension in EXTENSIONS:
+                await self.load_extension(extension)
+            return
         # The store opens (and migrates) before any extension loads, so every cog can rely on it;
         # a database newer than the code stops start-up here with a clear StoreError.
         self._store = await open_store(self.settings.db, self.settings.database_dsn, clock=self.clock)
@@ -149,11 +158,17 @@ class ShardedMedcoderBot(MedcoderBot, commands.AutoShardedBot):
 
 
 def create_bot(
-    settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    *,
+    commands_only: bool = False,
 ) -> MedcoderBot:
     """A fully configured bot, not yet connected; settings from the environment unless given.
 
     `clock` is for tests and benchmarks that move time (reminders); the default is the wall clock.
+    `commands_only` builds just the command tree (for `sync`): the database is never opened and no
+    reminder is delivered.
     """
     settings = settings if settings is not None else Settings()
     cls = MedcoderBot if settings.shard_count is None else ShardedMedcoderBot
@@ -161,4 +176,5 @@ def create_bot(
         settings=settings,
         engine=engine if engine is not None else Engine.load(),
         clock=clock,
+        commands_only=commands_only,
     )

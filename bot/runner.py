@@ -93,7 +93,8 @@ def run_bot(*, shard_count: int | None = None, shards: str | None = None) -> int
 
 
 async def _sync(bot: MedcoderBot, token: str, guild_id: int | None) -> SyncResult:
-    # `login` runs setup_hook (so the tree is complete) without opening a gateway connection.
+    # `login` runs setup_hook, which for a commands-only bot just loads the extensions (so the tree is
+    # complete) without opening the database or a gateway connection.
     async with bot:
         await bot.login(token)
         return await sync_tree(bot.tree, guild_id)
@@ -112,7 +113,7 @@ def sync_commands(guild_id: int | None, *, force_global: bool = False) -> int:
     _configure_logging(settings)
     target = None if force_global else guild_id if guild_id is not None else settings.dev_guild
     try:
-        bot = create_bot(settings)
+        bot = create_bot(settings, commands_only=True)
     except KnowledgeError as error:
         return _fail(str(error), EXIT_FAILURE)
     try:

@@ -19,7 +19,7 @@ from discord.ext import commands
 
 from bot.core.models import short_title
 from bot.core.store import ChecklistItem, build_checklist
-from bot.core.store.models import StepLike
+from bot.core.store.models import StepLike, find_step, name_key
 from bot.utils.commands import everywhere
 from bot.utils.errors import reports_errors
 from bot.utils.interactions import respond
@@ -37,7 +37,6 @@ DONE_MARK, TODO_MARK = "✅", "⬜"
 TASK_LIMIT = 90  # a task is a reminder of what the step involves, not the article's full text
 SHOW_COMMAND = "`/checklist show`"
 GONE = "That step is no longer on the checklist; run `/checklist show` again."
-_SPACES = re.compile(r"\s+")
 
 
 def progress_bar(done: int, total: int) -> str:
@@ -59,27 +58,6 @@ def render_checklist(items: Sequence[ChecklistItem], *, header: str | None = Non
     else:
         lines += ["", "Press a step's button to tick it off, or press it again to undo."]
     return fit_content("\n".join(lines))
-
-
-def _key(text: str) -> str:
-    return _SPACES.sub(" ", text).strip().lower()
-
-
-def find_step(steps: Sequence[StepLike], text: str) -> StepLike | None:
-    """The step a member named: its number ("2", "step 2"), id, title or short title."""
-    key = _key(text)
-    for number, step in enumerate(steps, 1):
-        names = {
-            str(number),
-            f"step {number}",
-            step.id,
-            step.id.removeprefix("step-"),
-            step.title,
-            short_title(step.title),
-        }
-        if key in {_key(name) for name in names}:
-            return step
-    return None
 
 
 def steps_hint(steps: Sequence[StepLike]) -> str:
@@ -201,10 +179,10 @@ class Checklist(commands.GroupCog, group_name="checklist", group_description="Yo
     ) -> list[app_commands.Choice[str]]:
         """Steps matching what the member typed, the ones the command would change first."""
         state = await self.bot.store.checklist(interaction.user.id)
-        key = _key(current)
+        key = name_key(current)
         choices: list[tuple[bool, app_commands.Choice[str]]] = []
         for number, step in enumerate(self.bot.engine.kb.steps(), 1):
-            if key and key not in _key(f"{number} {step.title} {step.id}"):
+            if key and key not in name_key(f"{number} {step.title} {step.id}"):
                 continue
             done = step.id in state
             name = f"{step.title} ({'done' if done else 'to do'})"

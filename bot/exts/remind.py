@@ -22,6 +22,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
@@ -30,7 +31,7 @@ from discord.ext import commands
 
 from bot.core.scheduler import DeliveryOutcome, ReminderScheduler
 from bot.core.store import MAX_ACTIVE_REMINDERS, MAX_NOTE_LENGTH, LimitError, Reminder
-from bot.core.store.models import StepLike
+from bot.core.store.models import StepLike, find_step
 from bot.core.timeparse import WhenError, parse_when
 from bot.utils.commands import everywhere
 from bot.utils.errors import reports_errors
@@ -42,7 +43,6 @@ from bot.utils.reminders import (
     delivery_outcome,
     delivery_text,
     describe_recurrence,
-    find_step,
     list_line,
     note_text,
     snooze_until,
@@ -215,7 +215,7 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
 
     def __init__(self, bot: MedcoderBot) -> None:
         self.bot = bot
-        self.scheduler = ReminderScheduler(bot.store, self.deliver, clock=bot.clock)
+        self.scheduler: ReminderScheduler | None = None  # started in cog_load when the bot runs
         self._dm_channels: OrderedDict[int, int] = OrderedDict()  # member id -> DM channel id, LRU
         self._notice_checked: OrderedDict[int, float] = OrderedDict()  # member -> when their notice flag was read
         self._dm_failed: set[int] = set()  # members a DM failed for (DMs closed), until they are told
@@ -228,10 +228,18 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         # look delivers them, marked late.
         self.bot.add_dynamic_items(SnoozeButton, StepDoneButton)
         self.bot.tree.add_command_hook(self.before_command)
-        self.scheduler.start()
+        if not self.bot.commands_only:  # `sync` builds the commands only: no store, no delivery
+            self.scheduler = ReminderScheduler(self.bot.store, self.deliver, clock=self.bot.clock)
+            self.scheduler.start()
+
+    def _wake(self, due: datetime | None = None) -> None:
+        """Tell the scheduler a reminder changed (it is always running when a command can arrive)."""
+        if self.scheduler is not None:
+            self.scheduler.notify(due)
 
     async def cog_unload(self) -> None:
-        await self.scheduler.stop()
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         self.bot.tree.remove_command_hook(self.before_command)
         for task in tuple(self._notice_waiters.values()):
             task.cancel()
@@ -394,7 +402,7 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         except LimitError as error:
             await respond(interaction, _limit_message(error.limit), ephemeral=True)
             return
-        self.scheduler.notify(reminder.due_at)
+        self._wake(reminder.due_at)
         lines = [f"⏰ Reminder `#{reminder.id}` set for {when_text(reminder.due_at)}: {note_text(note)}"]
         if (rule := describe_recurrence(reminder.recurrence)) is not None:
             lines.append(f"🔁 Repeats {rule} ({tz.key} time).")
@@ -471,7 +479,7 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         if not resumed:
             await respond(interaction, "None of your reminders are paused.", ephemeral=True)
             return
-        self.scheduler.notify()
+        self._wake()
         noun = "reminder" if resumed == 1 else "reminders"
         await respond(
             interaction,

@@ -8,7 +8,7 @@ where each snooze lands, and how a Discord error maps to what the scheduler shou
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -126,15 +126,6 @@ def chunk_lines(lines: Iterable[str], limit: int = CONTENT_LIMIT) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
-
-
-def find_step(steps: Sequence[StepLike], text: str) -> StepLike | None:
-    """The step a member named: its id (what autocomplete sends), number, or title, ignoring case."""
-    key = " ".join(text.split()).lower()
-    for number, step in enumerate(steps, 1):
-        if key in {step.id.lower(), str(number), f"step {number}", step.title.lower()}:
-            return step
-    return None
 
 
 def delivery_outcome(error: BaseException) -> DeliveryOutcome:

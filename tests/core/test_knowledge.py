@@ -124,3 +124,25 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     problems = problems_of(write_kb(tmp_path, entries))
     assert {p.entry for p in problems} == {"alpha-topic", "beta-topic", "BAD ID"}
     assert any(str(p).startswith("facts.yaml: entry 'beta-topic', field 'related[0]'") for p in problems)
+
+
+def test_every_step_name_resolves_the_same_way_for_checklists_and_reminders() -> None:
+    """One `find_step` behind `/checklist done|undo` and `/remind add step`: id, number, title, short title."""
+    from bot.core.store.models import find_step
+    from bot.exts import checklist, remind
+
+    assert checklist.find_step is find_step and remind.find_step is find_step
+    steps = load_knowledge().steps()
+    for number, step in enumerate(steps, 1):
+        for name in (
+            step.id,
+            step.id.removeprefix("step-"),
+            str(number),
+            f"Step {number}",
+            step.title,
+            step.short_title,
+            f"  {step.short_title.upper()} ",
+        ):
+            assert find_step(steps, name) is step, name
+    assert find_step(steps, "Education") is steps[0]  # the short title the reminders' copy used to miss
+    assert find_step(steps, "6") is None and find_step(steps, "") is None

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
+
+from bot.core.models import short_title
 
 ReminderStatus = Literal["active", "paused", "done", "cancelled"]
 LATE_AFTER = timedelta(seconds=60)
@@ -111,6 +113,29 @@ class StepLike(Protocol):
     def title(self) -> str: ...
     @property
     def tasks(self) -> Sequence[str]: ...
+
+
+StepT = TypeVar("StepT", bound=StepLike)
+
+
+def find_step(steps: Sequence[StepT], text: str) -> StepT | None:
+    """The step a member named, ignoring case and spacing: its number ("2", "step 2"), its id (what
+    autocomplete sends, with or without "step-"), its title or its short title ("Education").
+
+    The one lookup behind `/checklist done|undo` and `/remind add step`, so both accept the same names.
+    """
+    key = name_key(text)
+    for number, step in enumerate(steps, 1):
+        names = {str(number), f"step {number}", step.id, step.id.removeprefix("step-"), step.title}
+        names.add(short_title(step.title))
+        if key in {name_key(name) for name in names}:
+            return step
+    return None
+
+
+def name_key(text: str) -> str:
+    """A step name as `find_step` compares it: lower case, single spaces."""
+    return " ".join(text.split()).lower()
 
 
 @dataclass(frozen=True, slots=True)
