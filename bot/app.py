@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -77,7 +78,7 @@ class MedcoderBot(commands.Bot):
         self.unanswered = None
 
     @property
-    def tree(self) -> MedcoderTree:  # type: ignore[override]  # the same object, with its real type
+    def tree(self) -> MedcoderTree:  # the same object, with its real type
         tree = super().tree
         assert isinstance(tree, MedcoderTree)
         return tree
@@ -140,7 +141,7 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-def sharding(settings: Settings) -> dict[str, object]:
+def sharding(settings: Settings) -> dict[str, Any]:
     """`AutoShardedBot` options from the settings; none for an unsharded bot."""
     if settings.shard_count is None:
         return {}

@@ -115,9 +115,9 @@ class Matcher:
         # Per entry: token -> the positions of its phrasings that hold it, so scoring an entry touches
         # only the phrasings sharing a word with the question (a few of its six on average).
         self._phrasings_by_token: list[dict[str, tuple[int, ...]]] = []
-        for phrasings in self._phrasings:
+        for weighted in self._phrasings:
             by_token: dict[str, list[int]] = defaultdict(list)
-            for position, (tokens, _) in enumerate(phrasings):
+            for position, (tokens, _) in enumerate(weighted):
                 for token in tokens:
                     by_token[token].append(position)
             self._phrasings_by_token.append({t: tuple(ps) for t, ps in by_token.items()})

@@ -226,7 +226,7 @@ class Checklist(commands.GroupCog, group_name="checklist", group_description="Yo
             interaction,
             f"Reset your checklist? This clears your {done} done {noun}, and can't be undone.",
             ephemeral=True,
-            view=ResetChoice.view(interaction.user.id),
+            view=ResetChoice.choice_view(interaction.user.id),
         )
 
 

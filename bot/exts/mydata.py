@@ -125,7 +125,7 @@ class MyData(commands.GroupCog, group_name="mydata", group_description="See or d
             interaction,
             f"Delete everything I store about you? That is {describe(export)}. This can't be undone.",
             ephemeral=True,
-            view=DeleteChoice.view(user_id),
+            view=DeleteChoice.choice_view(user_id),
         )
 
 

@@ -127,7 +127,7 @@ class SnoozeButton(
             await respond(interaction, GONE, ephemeral=True)
             return
         if (cog := _remind_cog(bot)) is not None:
-            cog.scheduler.notify(due)
+            cog.wake(due)
         content = _with_status(
             interaction.message.content if interaction.message else None, f"💤 Snoozed until {when_text(due)}."
         )
@@ -232,7 +232,7 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
             self.scheduler = ReminderScheduler(self.bot.store, self.deliver, clock=self.bot.clock)
             self.scheduler.start()
 
-    def _wake(self, due: datetime | None = None) -> None:
+    def wake(self, due: datetime | None = None) -> None:
         """Tell the scheduler a reminder changed (it is always running when a command can arrive)."""
         if self.scheduler is not None:
             self.scheduler.notify(due)
@@ -402,7 +402,7 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         except LimitError as error:
             await respond(interaction, _limit_message(error.limit), ephemeral=True)
             return
-        self._wake(reminder.due_at)
+        self.wake(reminder.due_at)
         lines = [f"⏰ Reminder `#{reminder.id}` set for {when_text(reminder.due_at)}: {note_text(note)}"]
         if (rule := describe_recurrence(reminder.recurrence)) is not None:
             lines.append(f"🔁 Repeats {rule} ({tz.key} time).")
@@ -479,7 +479,7 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         if not resumed:
             await respond(interaction, "None of your reminders are paused.", ephemeral=True)
             return
-        self._wake()
+        self.wake()
         noun = "reminder" if resumed == 1 else "reminders"
         await respond(
             interaction,

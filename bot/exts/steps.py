@@ -7,7 +7,7 @@ working on old messages after a restart.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import discord
 from discord import app_commands
@@ -61,12 +61,13 @@ class StepSelect(discord.ui.DynamicItem[discord.ui.Select], template=re.escape(S
     @classmethod
     async def from_custom_id(
         cls,
-        interaction: discord.Interaction[MedcoderBot],
+        interaction: discord.Interaction,
         item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
     ) -> Self:
-        return cls(interaction.client.engine)
+        bot = cast("MedcoderBot", interaction.client)  # discord.py types the client of a dynamic item as Client
+        return cls(bot.engine)
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction[MedcoderBot]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import discord
@@ -110,7 +110,8 @@ async def on_prefix_command_error(ctx: commands.Context, error: commands.Command
     if isinstance(error, commands.CommandNotFound | commands.CheckFailure):
         return
     if isinstance(error, commands.UserInputError):
-        await ctx.send(f"{error} Usage: `{ctx.clean_prefix}{ctx.command} {ctx.command.signature}`")
+        usage = f" Usage: `{ctx.clean_prefix}{ctx.command} {ctx.command.signature}`" if ctx.command else ""
+        await ctx.send(f"{error}{usage}")
         return
     await report_message_error(ctx.message, getattr(error, "original", error))
 
@@ -119,8 +120,8 @@ ItemT = TypeVar("ItemT")
 
 
 def reports_errors(
-    handler: Callable[[ItemT, Any], Awaitable[None]],
-) -> Callable[[ItemT, Any], Awaitable[None]]:
+    handler: Callable[[ItemT, Any], Coroutine[Any, Any, None]],
+) -> Callable[[ItemT, Any], Coroutine[Any, Any, None]]:
     """For a component's `callback`: failures get the same ref'd private reply as commands.
 
     Dynamic items (every button and menu the bot sends) bypass the command tree's error handler,

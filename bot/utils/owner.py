@@ -64,7 +64,7 @@ class OwnerChoice(discord.ui.DynamicItem[discord.ui.Button], template=re.compile
         return cls(int(match["owner_id"]), match["choice"])
 
     @classmethod
-    def view(cls, owner_id: int) -> discord.ui.View:
+    def choice_view(cls, owner_id: int) -> discord.ui.View:
         """The confirm and cancel buttons; routed by custom id, so the view never expires."""
         return routed_view(cls(owner_id, "confirm"), cls(owner_id, "cancel"))
 
@@ -75,10 +75,10 @@ class OwnerChoice(discord.ui.DynamicItem[discord.ui.Button], template=re.compile
         message = await (self.confirmed(interaction) if self.choice == "confirm" else self.cancelled(interaction))
         await interaction.response.edit_message(content=message, view=None)
 
-    async def confirmed(self, interaction: discord.Interaction) -> str:
+    async def confirmed(self, interaction: discord.Interaction[Any]) -> str:
         """Do the thing; returns the text that replaces the question."""
         raise NotImplementedError
 
-    async def cancelled(self, interaction: discord.Interaction) -> str:
+    async def cancelled(self, interaction: discord.Interaction[Any]) -> str:
         """Returns the text that replaces the question when the owner cancels."""
         raise NotImplementedError
