@@ -125,8 +125,10 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=20, help="warm renders per view")
     args = parser.parse_args()
     render_times(args.renders)
-    print(f"/salary reply time through the fake Discord ({args.requests} sequential requests per case; "
-          "dispatch to callback received):")
+    print(
+        f"/salary reply time through the fake Discord ({args.requests} sequential requests per case; "
+        "dispatch to callback received):"
+    )
     results = asyncio.run(reply_times(args.requests))
     baseline = statistics.median(results["overview (text only)"])
     for name, times in results.items():

@@ -135,13 +135,36 @@ _VOWELS = ("a", "e", "i", "o", "u", "ai", "ou")
 _CODAS = ("", "", "", "n", "l", "r", "k", "m", "t", "x")
 
 _PHRASING_TEMPLATES = (
-    "what is {a} {b}", "how do i {d} {a}", "{a} {b} {d}", "tell me about {a} and {c}", "where can i find {b} {a}",
-    "is {a} {e} worth it", "how long does {c} {a} take", "{d} for {b}", "can a {a} {d} {c}",
-    "why does {b} {e} matter", "{a} versus {c}", "what does a {a} {b} do", "best way to {d} {c} {a}",
-    "is {b} useful for {a} {e}", "explain {c} {b} to a beginner", "{a} {c}", "who handles {b} {c} {d}",
-    "is there {a} {d} online", "{e} {a} rules", "when should i {d} {b}", "{b} {a} {c} checklist",
-    "difference between {a} and {b}", "{c} {e} overview", "how does {a} affect {d}", "{a} {b} for {e}",
-    "guide to {c} {a}", "{b} {d} examples", "is {c} part of {a}", "{e} {b} deadline", "list of {a} {c} {b}",
+    "what is {a} {b}",
+    "how do i {d} {a}",
+    "{a} {b} {d}",
+    "tell me about {a} and {c}",
+    "where can i find {b} {a}",
+    "is {a} {e} worth it",
+    "how long does {c} {a} take",
+    "{d} for {b}",
+    "can a {a} {d} {c}",
+    "why does {b} {e} matter",
+    "{a} versus {c}",
+    "what does a {a} {b} do",
+    "best way to {d} {c} {a}",
+    "is {b} useful for {a} {e}",
+    "explain {c} {b} to a beginner",
+    "{a} {c}",
+    "who handles {b} {c} {d}",
+    "is there {a} {d} online",
+    "{e} {a} rules",
+    "when should i {d} {b}",
+    "{b} {a} {c} checklist",
+    "difference between {a} and {b}",
+    "{c} {e} overview",
+    "how does {a} affect {d}",
+    "{a} {b} for {e}",
+    "guide to {c} {a}",
+    "{b} {d} examples",
+    "is {c} part of {a}",
+    "{e} {b} deadline",
+    "list of {a} {c} {b}",
 )
 
 
@@ -260,23 +283,56 @@ def knowledge_in_memory(article: KnowledgeBase, entries: Sequence[dict[str, Any]
 # Questions
 
 _PADDING_BEFORE = (
-    "hey everyone, quick question:", "hi! so", "sorry if this is dumb but", "ok so my friend asked me",
-    "newbie here.", "good morning all, I was wondering", "random q:", "so basically", "hello :)",
+    "hey everyone, quick question:",
+    "hi! so",
+    "sorry if this is dumb but",
+    "ok so my friend asked me",
+    "newbie here.",
+    "good morning all, I was wondering",
+    "random q:",
+    "so basically",
+    "hello :)",
     "I've been reading the pinned posts and",
 )
 _PADDING_AFTER = (
-    "thanks!", "thx in advance", "any help appreciated 🙏", "lol", "??", "asking for a friend",
-    "I'm thinking of switching careers", "sorry for the long post", "🙂", "(from the UK btw)",
+    "thanks!",
+    "thx in advance",
+    "any help appreciated 🙏",
+    "lol",
+    "??",
+    "asking for a friend",
+    "I'm thinking of switching careers",
+    "sorry for the long post",
+    "🙂",
+    "(from the UK btw)",
 )
 _SHORTHAND = {"what": "wat", "are": "r", "you": "u", "for": "4", "to": "2", "please": "pls", "about": "abt"}
 _OFF_TOPIC = (
-    "how do i become a {job}", "what does a {job} earn in {place}", "{job} salary", "is it going to rain in "
-    "{place} tomorrow", "best {food} recipe?", "can you recommend a good {thing}", "how do i reset my {thing}",
-    "who won the {sport} game last night", "what time is it in {place}", "tell me a joke about {food}",
-    "how much does a new {thing} cost", "is {place} a good place to live", "how do i learn {skill}",
-    "what is the capital of {place}", "lol", "good morning everyone", "thanks for the help!", "ok", "brb",
-    "can a {job} work from home", "how hard is the {job} licensing exam", "what's a good {skill} course",
-    "my {thing} stopped working, any ideas?", "anyone here from {place}?", "what should I cook tonight",
+    "how do i become a {job}",
+    "what does a {job} earn in {place}",
+    "{job} salary",
+    "is it going to rain in {place} tomorrow",
+    "best {food} recipe?",
+    "can you recommend a good {thing}",
+    "how do i reset my {thing}",
+    "who won the {sport} game last night",
+    "what time is it in {place}",
+    "tell me a joke about {food}",
+    "how much does a new {thing} cost",
+    "is {place} a good place to live",
+    "how do i learn {skill}",
+    "what is the capital of {place}",
+    "lol",
+    "good morning everyone",
+    "thanks for the help!",
+    "ok",
+    "brb",
+    "can a {job} work from home",
+    "how hard is the {job} licensing exam",
+    "what's a good {skill} course",
+    "my {thing} stopped working, any ideas?",
+    "anyone here from {place}?",
+    "what should I cook tonight",
 )
 _FILL = {
     "job": ("pilot", "nurse", "plumber", "electrician", "dentist", "paralegal", "welder", "pharmacist", "chef"),
@@ -375,8 +431,18 @@ def worst_case_inputs(kb: KnowledgeBase, seed: str) -> dict[str, str]:
 
     phrasing = next(iter(kb)).phrasings[0]
     vocabulary = sorted({w for e in kb for p in e.phrasings for w in p.split()})
-    ranges = ((0x20, 0x7E), (0xA0, 0x24F), (0x370, 0x3FF), (0x400, 0x4FF), (0x300, 0x36F), (0x4E00, 0x4FFF),
-              (0x1F300, 0x1F64F), (0x200B, 0x200F), (0x0, 0x1F), (0xFE00, 0xFE0F))
+    ranges = (
+        (0x20, 0x7E),
+        (0xA0, 0x24F),
+        (0x370, 0x3FF),
+        (0x400, 0x4FF),
+        (0x300, 0x36F),
+        (0x4E00, 0x4FFF),
+        (0x1F300, 0x1F64F),
+        (0x200B, 0x200F),
+        (0x0, 0x1F),
+        (0xFE00, 0xFE0F),
+    )
 
     def unicode_char() -> str:
         low, high = rng.choice(ranges)
@@ -388,10 +454,21 @@ def worst_case_inputs(kb: KnowledgeBase, seed: str) -> dict[str, str]:
         "random unicode": fill(unicode_char, sep=""),
         "unknown words": fill(lambda: rng.choice(pseudo) + rng.choice(("", "x", "q"))),
         "knowledge-base words": fill(lambda: rng.choice(vocabulary)),
-        "discord noise": fill(lambda: rng.choice((
-            f"<@{rng.randrange(10**17, 10**18)}>", f"<:kek:{rng.randrange(10**17, 10**18)}>", "**bold**",
-            "`code`", "> quote", "https://example.com/a?b=c", "@everyone", "||spoiler||", "🎉🎉🎉",
-        ))),
+        "discord noise": fill(
+            lambda: rng.choice(
+                (
+                    f"<@{rng.randrange(10**17, 10**18)}>",
+                    f"<:kek:{rng.randrange(10**17, 10**18)}>",
+                    "**bold**",
+                    "`code`",
+                    "> quote",
+                    "https://example.com/a?b=c",
+                    "@everyone",
+                    "||spoiler||",
+                    "🎉🎉🎉",
+                )
+            )
+        ),
         "zero-width in words": fill(lambda: "\u200b".join("how much do coders make") + "?"),
         "no spaces": fill(lambda: rng.choice("abcdefghijklmnopqrstuvwxyz"), sep=""),
         "digits and punctuation": fill(lambda: rng.choice(("$44,090", "12%", "2020", "!!!", "???", "...", "#5"))),
@@ -592,25 +669,53 @@ def report(results: list[Result], passes: int, quick: bool) -> None:
     rows = []
     for r in results:
         e2e, ask = r.bm25_e2e_ns, r.ask_ns
-        rows.append([
-            r.name, f3(percentile(ask, 50)), f3(percentile(ask, 99)), f3(max(ask)),
-            f3(percentile(e2e, 50)), f3(percentile(e2e, 99)), f3(max(e2e)),
-            f"{percentile(ask, 50) / percentile(e2e, 50):.2f}", f"{percentile(ask, 99) / percentile(e2e, 99):.2f}",
-        ])
+        rows.append(
+            [
+                r.name,
+                f3(percentile(ask, 50)),
+                f3(percentile(ask, 99)),
+                f3(max(ask)),
+                f3(percentile(e2e, 50)),
+                f3(percentile(e2e, 99)),
+                f3(max(e2e)),
+                f"{percentile(ask, 50) / percentile(e2e, 50):.2f}",
+                f"{percentile(ask, 99) / percentile(e2e, 99):.2f}",
+            ]
+        )
     print(table(["knowledge base", "engine p50", "p99", "max", "BM25 p50", "p99", "max", "ratio p50", "p99"], rows))
 
     print("\nWhere the time goes (ms; same questions, identical tokens fed to both scorers)")
     rows = []
     for r in results:
-        rows.append([
-            r.name, f3(percentile(r.tokens_ns, 50)), f3(percentile(r.tokens_ns, 99)),
-            f3(percentile(r.rank_ns, 50)), f3(percentile(r.rank_ns, 99)),
-            f3(percentile(r.bm25_ns, 50)), f3(percentile(r.bm25_ns, 99)),
-            f"{percentile(r.rank_ns, 50) / percentile(r.bm25_ns, 50):.2f}",
-            f"{percentile(r.rank_ns, 99) / percentile(r.bm25_ns, 99):.2f}",
-        ])
-    print(table(["knowledge base", "normalise p50", "p99", "matcher p50", "p99", "BM25 scorer p50", "p99",
-                 "scorer ratio p50", "p99"], rows))
+        rows.append(
+            [
+                r.name,
+                f3(percentile(r.tokens_ns, 50)),
+                f3(percentile(r.tokens_ns, 99)),
+                f3(percentile(r.rank_ns, 50)),
+                f3(percentile(r.rank_ns, 99)),
+                f3(percentile(r.bm25_ns, 50)),
+                f3(percentile(r.bm25_ns, 99)),
+                f"{percentile(r.rank_ns, 50) / percentile(r.bm25_ns, 50):.2f}",
+                f"{percentile(r.rank_ns, 99) / percentile(r.bm25_ns, 99):.2f}",
+            ]
+        )
+    print(
+        table(
+            [
+                "knowledge base",
+                "normalise p50",
+                "p99",
+                "matcher p50",
+                "p99",
+                "BM25 scorer p50",
+                "p99",
+                "scorer ratio p50",
+                "p99",
+            ],
+            rows,
+        )
+    )
 
     print(
         f"\nWorst-case input latency (ms): noisy inputs of {MAX_QUESTION_CHARS:,} characters (the longest matched), "
@@ -637,10 +742,17 @@ def report(results: list[Result], passes: int, quick: bool) -> None:
     for r in results:
         load = median_ms(r.load_ns)
         matcher, bm25 = median_ms(r.matcher_ns), median_ms(r.bm25_index_ns)
-        rows.append([
-            r.name, f1(load), str(len(r.load_ns)), f1(matcher), f1(bm25), str(len(r.bm25_index_ns)),
-            f"{matcher / bm25:.2f}" if matcher and bm25 else "n/a",
-        ])
+        rows.append(
+            [
+                r.name,
+                f1(load),
+                str(len(r.load_ns)),
+                f1(matcher),
+                f1(bm25),
+                str(len(r.bm25_index_ns)),
+                f"{matcher / bm25:.2f}" if matcher and bm25 else "n/a",
+            ]
+        )
     print(table(["knowledge base", "load+index", "runs", "Matcher index", "BM25 index", "runs", "index ratio"], rows))
     if quick and not big.load_ns:
         print(f"(--quick: the {big.entries:,}-entry knowledge base is built in memory, its YAML load is not timed)")
@@ -650,13 +762,20 @@ def report(results: list[Result], passes: int, quick: bool) -> None:
     for r in results:
         total = max(sum(r.outcomes.values()), 1)
         share = {kind.value: f"{100.0 * r.outcomes[kind.value] / total:.0f}%" for kind in ReplyKind}
-        rows.append([
-            r.name, share["answer"], share["suggest"], share["fallback"], share["invalid"],
-            f"{100.0 * r.matcher_hits / max(r.paraphrases, 1):.0f}%",
-            f"{100.0 * r.bm25_hits / max(r.paraphrases, 1):.0f}%",
-        ])
-    print(table(["knowledge base", "answer", "suggest", "fallback", "invalid", "source entry 1st: matcher", "BM25"],
-                rows))
+        rows.append(
+            [
+                r.name,
+                share["answer"],
+                share["suggest"],
+                share["fallback"],
+                share["invalid"],
+                f"{100.0 * r.matcher_hits / max(r.paraphrases, 1):.0f}%",
+                f"{100.0 * r.bm25_hits / max(r.paraphrases, 1):.0f}%",
+            ]
+        )
+    print(
+        table(["knowledge base", "answer", "suggest", "fallback", "invalid", "source entry 1st: matcher", "BM25"], rows)
+    )
 
     report_targets(results)
 
@@ -669,22 +788,48 @@ def report_targets(results: list[Result]) -> None:
     load_article = median_ms(article.load_ns)
     print("\nTargets (issue 3)")
     rows = [
-        ["p99 engine.ask, article KB", f"<= {P99_ARTICLE_MS:g} ms", f"{p99_article:.3f} ms",
-         verdict(p99_article, P99_ARTICLE_MS)],
-        [f"p99 engine.ask, {big.entries:,} entries", f"<= {P99_10K_MS:g} ms", f"{p99_big:.3f} ms",
-         verdict(p99_big, P99_10K_MS)],
-        ["load+index, article KB (the size the target is read against)", f"<= {LOAD_INDEX_MS:g} ms",
-         f"{f1(load_article)} ms" if load_article is not None else "n/a", verdict(load_article, LOAD_INDEX_MS)],
+        [
+            "p99 engine.ask, article KB",
+            f"<= {P99_ARTICLE_MS:g} ms",
+            f"{p99_article:.3f} ms",
+            verdict(p99_article, P99_ARTICLE_MS),
+        ],
+        [
+            f"p99 engine.ask, {big.entries:,} entries",
+            f"<= {P99_10K_MS:g} ms",
+            f"{p99_big:.3f} ms",
+            verdict(p99_big, P99_10K_MS),
+        ],
+        [
+            "load+index, article KB (the size the target is read against)",
+            f"<= {LOAD_INDEX_MS:g} ms",
+            f"{f1(load_article)} ms" if load_article is not None else "n/a",
+            verdict(load_article, LOAD_INDEX_MS),
+        ],
     ]
     for r in results[1:]:
         load = median_ms(r.load_ns)
-        rows.append([f"load+index, {r.entries:,} entries (for information)", f"<= {LOAD_INDEX_MS:g} ms",
-                     f"{f1(load)} ms" if load is not None else "n/a", verdict(load, LOAD_INDEX_MS)])
+        rows.append(
+            [
+                f"load+index, {r.entries:,} entries (for information)",
+                f"<= {LOAD_INDEX_MS:g} ms",
+                f"{f1(load)} ms" if load is not None else "n/a",
+                verdict(load, LOAD_INDEX_MS),
+            ]
+        )
     rows += [
-        [f"worst-case {MAX_QUESTION_CHARS:,}-char input, article KB (max)", f"<= {P99_ARTICLE_MS:g} ms",
-         f"{worst_article:.3f} ms", verdict(worst_article, P99_ARTICLE_MS)],
-        [f"worst-case {MAX_QUESTION_CHARS:,}-char input, {big.entries:,} entries (max)", f"<= {P99_10K_MS:g} ms",
-         f"{worst_big:.3f} ms", verdict(worst_big, P99_10K_MS)],
+        [
+            f"worst-case {MAX_QUESTION_CHARS:,}-char input, article KB (max)",
+            f"<= {P99_ARTICLE_MS:g} ms",
+            f"{worst_article:.3f} ms",
+            verdict(worst_article, P99_ARTICLE_MS),
+        ],
+        [
+            f"worst-case {MAX_QUESTION_CHARS:,}-char input, {big.entries:,} entries (max)",
+            f"<= {P99_10K_MS:g} ms",
+            f"{worst_big:.3f} ms",
+            verdict(worst_big, P99_10K_MS),
+        ],
     ]
     print(table(["target", "goal", "measured", "verdict"], rows))
     print("(the worst-case rows read the issue's 'any text up to 4,000 characters ... within the latency budget')")
@@ -693,7 +838,10 @@ def report_targets(results: list[Result]) -> None:
 def machine() -> str:
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
             cwd=Path(__file__).resolve().parent,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
@@ -739,8 +887,13 @@ def print_profile(title: str, profiler: cProfile.Profile, steps: Sequence[tuple[
     rows = []
     for label, suffix, name in steps:
         cumulative = [v[3] for (file, _, func), v in table_of.items() if file.endswith(suffix) and func == name]
-        rows.append([label, f"{sum(cumulative):.3f}" if cumulative else "n/a",
-                     f"{100 * sum(cumulative) / total:.0f}%" if cumulative else "n/a"])
+        rows.append(
+            [
+                label,
+                f"{sum(cumulative):.3f}" if cumulative else "n/a",
+                f"{100 * sum(cumulative) / total:.0f}%" if cumulative else "n/a",
+            ]
+        )
     print(table(["step (cumulative time)", "s", "share"], rows))
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(8)
@@ -787,8 +940,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 directory = write_knowledge(article, generated, Path(tmp) / f"kb-{size}")
                 targets.append(Target(name, directory))
-            print(f"{name}: {len(article)} article entries + {len(generated):,} generated fact entries "
-                  f"(generated in {elapsed / 1e9:.1f} s)")
+            print(
+                f"{name}: {len(article)} article entries + {len(generated):,} generated fact entries "
+                f"(generated in {elapsed / 1e9:.1f} s)"
+            )
         last: tuple[Engine, list[Question]] | None = None
         for target in targets:
             result, engine, asked = measure(

@@ -124,9 +124,7 @@ class MedcoderBot(commands.Bot):
         await on_prefix_command_error(ctx, error)
 
     async def on_ready(self) -> None:
-        log.info(
-            "Connected as %s (id %s) to %d guilds", self.user, self.user and self.user.id, len(self.guilds)
-        )
+        log.info("Connected as %s (id %s) to %d guilds", self.user, self.user and self.user.id, len(self.guilds))
 
 
 def freeze_startup_heap() -> None:

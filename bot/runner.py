@@ -28,9 +28,7 @@ EXIT_FAILURE = 1
 EXIT_CONFIG = 2
 
 NO_TOKEN = "DISCORD_TOKEN is not set: put the bot token in the environment or in .env (see .env.example)."
-BAD_TOKEN = (
-    "Discord rejected DISCORD_TOKEN: copy the token again from the developer portal (Bot > Reset Token)."
-)
+BAD_TOKEN = "Discord rejected DISCORD_TOKEN: copy the token again from the developer portal (Bot > Reset Token)."
 
 
 def _fail(message: str, code: int) -> int:
@@ -44,8 +42,7 @@ def _load_settings(**overrides: object) -> Settings | None:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     except ValidationError as error:
         problems = "; ".join(
-            f"{Settings.env_name(str(e['loc'][0])) if e['loc'] else 'settings'}: {e['msg']}"
-            for e in error.errors()
+            f"{Settings.env_name(str(e['loc'][0])) if e['loc'] else 'settings'}: {e['msg']}" for e in error.errors()
         )
         _fail(f"invalid settings: {problems}", EXIT_CONFIG)
     except SettingsError as error:

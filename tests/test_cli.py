@@ -18,8 +18,14 @@ def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subpro
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, env=env,
-        cwd=cwd or ROOT, timeout=60, check=False,
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or ROOT,
+        timeout=60,
+        check=False,
     )
 
 
@@ -115,8 +121,16 @@ def test_ask_json_text_is_plain_and_sources_keep_their_dates() -> None:
 
 
 QUESTIONS_FOR_MARKUP = [
-    "median salary", "what are the steps", "ccs vs cpc pay", "which states pay best", "job outlook", "hi",
-    "what does a cpc earn and what does ahima stand for?", "how much do nurses make", "coder courses", "🙂",
+    "median salary",
+    "what are the steps",
+    "ccs vs cpc pay",
+    "which states pay best",
+    "job outlook",
+    "hi",
+    "what does a cpc earn and what does ahima stand for?",
+    "how much do nurses make",
+    "coder courses",
+    "🙂",
 ]
 
 

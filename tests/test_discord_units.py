@@ -294,6 +294,7 @@ def test_suggestion_custom_id_template_round_trips() -> None:
 
 # --- steps -----------------------------------------------------------------------------------
 
+
 def test_steps_summary_comes_from_the_step_data(engine: Engine) -> None:
     text = steps_summary(engine)
     lines = text.splitlines()

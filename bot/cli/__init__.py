@@ -54,9 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_gaps = kb_sub.add_parser("gaps", help="most asked unanswered questions and answers voted not helpful")
     p_gaps.add_argument("--top", type=int, default=10, metavar="N", help="how many of each (default: 10)")
 
-    p_migrate = sub.add_parser(
-        "migrate-data", help="copy every member's data from SQLite to PostgreSQL (idempotent)"
-    )
+    p_migrate = sub.add_parser("migrate-data", help="copy every member's data from SQLite to PostgreSQL (idempotent)")
     p_migrate.add_argument("--from", dest="source", required=True, metavar="sqlite:///FILE", help="the SQLite database")
     p_migrate.add_argument("--to", dest="target", required=True, metavar="postgresql://…", help="the PostgreSQL URL")
 

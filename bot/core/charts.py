@@ -70,7 +70,7 @@ def short_label(label: str) -> str:
 
 
 def caption_text(entry: Entry) -> str:
-    """"Source: …" with each distinct provenance once, as the text answer gives it."""
+    """ "Source: …" with each distinct provenance once, as the text answer gives it."""
     provenances = list(dict.fromkeys(f.provenance for f in entry.figures))
     return "Source: " + "; ".join(provenances)
 

@@ -309,7 +309,8 @@ class Engine:
         if confident:
             return self._answer(entry, best.score)
         close = [
-            m for m in ranked
+            m
+            for m in ranked
             if m.score >= max(c.floor, best.score - c.close) and self.kb.entries[m.entry_id].kind == "fact"
         ][:MAX_SUGGESTIONS]
         if entry.kind == "gap" or len(close) < 2:

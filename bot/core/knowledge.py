@@ -190,9 +190,7 @@ def _check_references(entries: dict[str, Entry], origin: dict[str, str], problem
     for entry in entries.values():
         for index, target in enumerate(entry.related):
             if target not in entries:
-                problems.append(
-                    Problem(origin[entry.id], entry.id, f"related[{index}]", f"unknown entry {target!r}")
-                )
+                problems.append(Problem(origin[entry.id], entry.id, f"related[{index}]", f"unknown entry {target!r}"))
             elif target == entry.id:
                 problems.append(Problem(origin[entry.id], entry.id, f"related[{index}]", "refers to itself"))
 
@@ -206,9 +204,7 @@ def _check_shared_phrasings(
         for index, phrasing in enumerate(entry.phrasings):
             key = tuple(sorted(set(normalizer.tokens(phrasing, correct=False))))
             if not key:
-                problems.append(
-                    Problem(origin[entry.id], entry.id, f"phrasings[{index}]", "has no meaningful word")
-                )
+                problems.append(Problem(origin[entry.id], entry.id, f"phrasings[{index}]", "has no meaningful word"))
                 continue
             first = owner.setdefault(key, entry.id)
             if first != entry.id:

@@ -42,9 +42,28 @@ _CREDENTIAL_VARIANT = re.compile(r"\b(cpc|ccs)-([a-z])\b")
 # Step numbers become one token ("step 3", "third step", "step three" -> "step3"; "5 steps" ->
 # "fivesteps"), so a bare number ("like i'm five", "in 10 years") never points at a step.
 _ORDINALS = {
-    "1": 1, "one": 1, "first": 1, "1st": 1, "2": 2, "two": 2, "second": 2, "2nd": 2,
-    "3": 3, "three": 3, "third": 3, "3rd": 3, "4": 4, "four": 4, "fourth": 4, "4th": 4,
-    "5": 5, "five": 5, "fifth": 5, "5th": 5, "last": 5, "final": 5,
+    "1": 1,
+    "one": 1,
+    "first": 1,
+    "1st": 1,
+    "2": 2,
+    "two": 2,
+    "second": 2,
+    "2nd": 2,
+    "3": 3,
+    "three": 3,
+    "third": 3,
+    "3rd": 3,
+    "4": 4,
+    "four": 4,
+    "fourth": 4,
+    "4th": 4,
+    "5": 5,
+    "five": 5,
+    "fifth": 5,
+    "5th": 5,
+    "last": 5,
+    "final": 5,
 }
 _N = "|".join(sorted(_ORDINALS, key=len, reverse=True))
 _FIVE_STEPS = re.compile(r"\b(?:5|five)\s+steps\b")
@@ -52,8 +71,9 @@ _STEP_NUMBER = re.compile(rf"\bsteps?\s*(?:#|no\.?|number)?\s*({_N})\b|\b({_N})\
 _WORD = re.compile(r"[a-z0-9]+")
 # "make" is about pay only in a money context: "how much do coders make", not "what makes a good coder".
 _MAKE = frozenset({"make", "makes", "making", "made"})
-_MONEY_CONTEXT = frozenset({"much", "money", "more", "less", "average", "typical", "year", "annually", "hour",
-                            "living", "salary", "starting"})
+_MONEY_CONTEXT = frozenset(
+    {"much", "money", "more", "less", "average", "typical", "year", "annually", "hour", "living", "salary", "starting"}
+)
 
 # Spelling correction is bounded so that any message up to 4,000 characters stays fast.
 MAX_CORRECTIONS = 24

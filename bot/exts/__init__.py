@@ -9,9 +9,5 @@ from __future__ import annotations
 import pkgutil
 
 EXTENSIONS: tuple[str, ...] = tuple(
-    sorted(
-        f"{__name__}.{module.name}"
-        for module in pkgutil.iter_modules(__path__)
-        if not module.name.startswith("_")
-    )
+    sorted(f"{__name__}.{module.name}" for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_"))
 )

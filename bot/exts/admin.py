@@ -29,9 +29,7 @@ def parse_sync_target(argument: str | None, dev_guild: int | None) -> int | None
         return None
     if argument.isdigit():
         return int(argument)
-    raise commands.BadArgument(
-        f"Expected `global` or a guild id, not “{discord.utils.escape_markdown(argument)}”."
-    )
+    raise commands.BadArgument(f"Expected `global` or a guild id, not “{discord.utils.escape_markdown(argument)}”.")
 
 
 class Admin(commands.Cog):

@@ -33,9 +33,7 @@ _COMMON_OPTIONS = {"private"}
 def command_line(command: app_commands.Command) -> str:
     """`/name <required> [optional]: description`, from the command's own definition."""
     options = [
-        f"<{p.name}>" if p.required else f"[{p.name}]"
-        for p in command.parameters
-        if p.name not in _COMMON_OPTIONS
+        f"<{p.name}>" if p.required else f"[{p.name}]" for p in command.parameters if p.name not in _COMMON_OPTIONS
     ]
     usage = " ".join([f"/{command.name}", *options])
     return f"`{usage}`: {command.description}"

@@ -78,8 +78,10 @@ class DeleteChoice(OwnerChoice, template=owner_choice_template(DELETE_PREFIX)):
         before = await store.export_member(self.owner_id)
         deleted = await store.delete_member(self.owner_id)
         interaction.client.conversations.forget(self.owner_id)  # the in-memory follow-up context goes too
-        return f"Deleted everything I stored about you: {describe(before)}." if deleted else (
-            "There was nothing left to delete."
+        return (
+            f"Deleted everything I stored about you: {describe(before)}."
+            if deleted
+            else ("There was nothing left to delete.")
         )
 
     async def cancelled(self, interaction: discord.Interaction[MedcoderBot]) -> str:

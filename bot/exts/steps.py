@@ -48,15 +48,11 @@ class StepSelect(discord.ui.DynamicItem[discord.ui.Select], template=re.escape(S
     """A menu of the five steps (and the overview); choosing one shows its details."""
 
     def __init__(self, engine: Engine, *, chosen: str | None = None) -> None:
-        options = [
-            discord.SelectOption(label="All five steps", value=OVERVIEW_ID, default=chosen == OVERVIEW_ID)
-        ]
+        options = [discord.SelectOption(label="All five steps", value=OVERVIEW_ID, default=chosen == OVERVIEW_ID)]
         for entry in engine.kb.steps():
             label = truncate(f"Step {entry.step}: {entry.short_title}", SELECT_OPTION_LABEL_LIMIT)
             options.append(discord.SelectOption(label=label, value=entry.id, default=chosen == entry.id))
-        super().__init__(
-            discord.ui.Select(custom_id=STEPS_CUSTOM_ID, placeholder="Open a step…", options=options)
-        )
+        super().__init__(discord.ui.Select(custom_id=STEPS_CUSTOM_ID, placeholder="Open a step…", options=options))
 
     @classmethod
     async def from_custom_id(
@@ -79,9 +75,7 @@ class StepSelect(discord.ui.DynamicItem[discord.ui.Select], template=re.escape(S
         elif chosen in step_ids:
             content = fit_content(engine.answer_entry(chosen).text)
         else:  # a menu from an older knowledge base (or a crafted value): only steps open here
-            await respond(
-                interaction, "That step is no longer available; run `/steps` again.", ephemeral=True
-            )
+            await respond(interaction, "That step is no longer available; run `/steps` again.", ephemeral=True)
             return
         view = steps_view(engine, chosen=chosen)
         if is_invoker(interaction):

@@ -35,9 +35,7 @@ class SlidingWindowLimiter:
 
     _PRUNE_AT = 1024  # keys kept before idle ones are dropped
 
-    def __init__(
-        self, rate: int = 5, per: float = 10.0, *, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, rate: int = 5, per: float = 10.0, *, clock: Callable[[], float] = time.monotonic) -> None:
         if rate < 1 or per <= 0:
             raise ValueError("rate must be >= 1 and per > 0")
         self.rate = rate

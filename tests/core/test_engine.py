@@ -42,10 +42,16 @@ def test_own_question_set_quality(engine: Engine) -> None:
     [
         ("median salary for a medical coder", "salary-median", [r"\$44,090", "May 2020", "Bureau of Labor"]),
         ("CCS pay", "salary-by-position", [r"\$60,080", r"\$54,590", r"\$41,000", "undated"]),
-        ("which states pay the most", "salary-top-states", ["Connecticut", "Hawaii", "California", "Alaska",
-                                                            "Massachusetts"]),
-        ("what are the steps", "steps-overview", ["Education", "Certification", "experience", "Networking",
-                                                  "Continuing education", "specialising"]),
+        (
+            "which states pay the most",
+            "salary-top-states",
+            ["Connecticut", "Hawaii", "California", "Alaska", "Massachusetts"],
+        ),
+        (
+            "what are the steps",
+            "steps-overview",
+            ["Education", "Certification", "experience", "Networking", "Continuing education", "specialising"],
+        ),
         ("job outlook", "job-outlook", ["8%", "2019", "2029"]),
     ],
 )

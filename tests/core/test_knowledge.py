@@ -42,10 +42,13 @@ def test_the_shipped_knowledge_base_is_valid() -> None:
     kb = load_knowledge()
     assert len(kb) >= 40
     assert [e.id for e in kb.steps()] == [
-        "step-education", "step-certification", "step-experience", "step-networking", "step-continuing-education",
+        "step-education",
+        "step-certification",
+        "step-experience",
+        "step-networking",
+        "step-continuing-education",
     ]
-    for required in ("steps-overview", "salary-median", "salary-by-position", "salary-by-sector",
-                     "salary-top-states"):
+    for required in ("steps-overview", "salary-median", "salary-by-position", "salary-by-sector", "salary-top-states"):
         assert required in kb.entries
     assert all(e.tasks for e in kb.steps())
 
@@ -57,8 +60,9 @@ def test_a_valid_minimal_knowledge_base_loads(tmp_path: Path) -> None:
 
 def test_duplicate_ids_across_files(tmp_path: Path) -> None:
     write_kb(tmp_path, [entry("alpha-topic")])
-    (tmp_path / "more.yaml").write_text(yaml.safe_dump([entry("alpha-topic", phrasings=["other words here",
-                                                                                        "more other words"])]))
+    (tmp_path / "more.yaml").write_text(
+        yaml.safe_dump([entry("alpha-topic", phrasings=["other words here", "more other words"])])
+    )
     [problem] = problems_of(tmp_path)
     assert (problem.file, problem.entry, problem.field) == ("more.yaml", "alpha-topic", "id")
     assert "duplicate id" in problem.reason and "facts.yaml" in problem.reason
@@ -67,7 +71,10 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
 def test_unknown_field(tmp_path: Path) -> None:
     [problem] = problems_of(write_kb(tmp_path, [entry("alpha-topic", answr="typo")]))
     assert (problem.file, problem.entry, problem.field, problem.reason) == (
-        "facts.yaml", "alpha-topic", "answr", "unknown field",
+        "facts.yaml",
+        "alpha-topic",
+        "answr",
+        "unknown field",
     )
 
 
@@ -88,8 +95,10 @@ def test_empty_answer(tmp_path: Path) -> None:
 def test_figure_without_source_or_date(tmp_path: Path, figure: dict[str, Any], reason: str) -> None:
     bad = entry("alpha-topic", answer="It pays $1,000.", figures=[figure])
     problems = problems_of(write_kb(tmp_path, [bad]))
-    assert any(p.entry == "alpha-topic" and p.field and p.field.startswith("figures[0]") and reason in p.reason
-               for p in problems), problems
+    assert any(
+        p.entry == "alpha-topic" and p.field and p.field.startswith("figures[0]") and reason in p.reason
+        for p in problems
+    ), problems
 
 
 def test_a_figure_in_the_answer_must_be_declared(tmp_path: Path) -> None:

@@ -47,8 +47,17 @@ def test_has_words_rejects_emoji_and_punctuation_only() -> None:
     assert has_words("cpc?")
 
 
-@pytest.mark.parametrize(("word", "expected"), [("coders", "coder"), ("salaries", "salary"), ("classes", "class"),
-                                                 ("hcpcs", "hcpcs"), ("status", "status"), ("ccs", "ccs")])
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("coders", "coder"),
+        ("salaries", "salary"),
+        ("classes", "class"),
+        ("hcpcs", "hcpcs"),
+        ("status", "status"),
+        ("ccs", "ccs"),
+    ],
+)
 def test_stem_folds_plurals_only(word: str, expected: str) -> None:
     assert stem(word) == expected
 

@@ -140,9 +140,10 @@ async def test_concurrent_claims_from_many_stores_never_overlap(pg_dsn: str) -> 
 
 async def test_add_snooze_resume_notify_other_processes(pg_dsn: str) -> None:
     clock = FakeClock()
-    async with await PostgresStore.open(pg_dsn, clock=clock) as mine, await PostgresStore.open(
-        pg_dsn, clock=clock
-    ) as theirs:
+    async with (
+        await PostgresStore.open(pg_dsn, clock=clock) as mine,
+        await PostgresStore.open(pg_dsn, clock=clock) as theirs,
+    ):
         heard: asyncio.Queue[datetime | None] = asyncio.Queue()
         unlisten = await mine.listen(heard.put_nowait)
         soon = clock.now() + timedelta(minutes=3)
@@ -163,9 +164,10 @@ async def test_add_snooze_resume_notify_other_processes(pg_dsn: str) -> None:
 async def test_a_sleeping_scheduler_wakes_for_a_reminder_added_by_another_process(pg_dsn: str) -> None:
     """Nobody calls notify(): the NOTIFY from the other store's add wakes the dispatcher."""
     clock = FakeClock()
-    async with await PostgresStore.open(pg_dsn, clock=clock) as mine, await PostgresStore.open(
-        pg_dsn, clock=clock
-    ) as theirs:
+    async with (
+        await PostgresStore.open(pg_dsn, clock=clock) as mine,
+        await PostgresStore.open(pg_dsn, clock=clock) as theirs,
+    ):
         await mine.add_reminder(USER, "tomorrow", clock.now() + timedelta(days=1), timezone="UTC")
         delivered: asyncio.Queue[Reminder] = asyncio.Queue()
 

@@ -263,9 +263,7 @@ async def test_retry_gives_up_after_max_attempts_and_exceptions_count_as_retries
     assert (await store.get_reminder(ALICE, reminder.id)).status == "done"  # type: ignore[union-attr]
 
 
-async def test_drop_ends_a_one_off_and_keeps_a_recurring_schedule(
-    store: Store, clock: FakeClock, running
-) -> None:
+async def test_drop_ends_a_one_off_and_keeps_a_recurring_schedule(store: Store, clock: FakeClock, running) -> None:
     one_off = await store.add_reminder(ALICE, "one-off", clock.now(), timezone="UTC")
     daily = await store.add_reminder(ALICE, "daily", clock.now(), timezone="UTC", recurrence="daily:12:00")
     recorder = Recorder(clock, lambda _: DeliveryOutcome.DROP)
@@ -315,9 +313,7 @@ async def test_stop_lets_the_batch_in_hand_finish(store: Store, clock: FakeClock
 # Recurring reminders, with the real time parser.
 
 
-async def test_recurring_steps_from_the_schedule_not_the_send_time(
-    store: Store, clock: FakeClock, running
-) -> None:
+async def test_recurring_steps_from_the_schedule_not_the_send_time(store: Store, clock: FakeClock, running) -> None:
     from bot.core.timeparse import Recurrence, next_occurrence
 
     paris = "Europe/Paris"
@@ -376,9 +372,7 @@ async def test_hourly_recurrence_stays_on_its_anchor(store: Store, clock: FakeCl
     assert next_due_from_schedule(r, anchor + timedelta(hours=2, minutes=51)) == anchor + timedelta(hours=4)
 
 
-async def test_bad_recurrence_ends_the_reminder_instead_of_looping(
-    store: Store, clock: FakeClock, running
-) -> None:
+async def test_bad_recurrence_ends_the_reminder_instead_of_looping(store: Store, clock: FakeClock, running) -> None:
     reminder = await store.add_reminder(ALICE, "odd", clock.now(), timezone="UTC", recurrence="fortnightly")
     recorder = Recorder(clock)
     scheduler = running(recorder)

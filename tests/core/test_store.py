@@ -349,9 +349,7 @@ async def test_one_vote_per_member_and_entry_a_second_replaces_the_first(
     assert await backend.scalar("SELECT COUNT(*) FROM feedback WHERE user_id = ?", ALICE) == 2
 
 
-async def test_votes_are_exported_and_deleted_with_the_member(
-    store: Store, clock: FakeClock, backend: Backend
-) -> None:
+async def test_votes_are_exported_and_deleted_with_the_member(store: Store, clock: FakeClock, backend: Backend) -> None:
     await store.record_vote(ALICE, "where-to-study", False)
     await store.record_vote(ALICE, "cpc-salary", True)
     await store.record_vote(BOB, "cpc-salary", True)

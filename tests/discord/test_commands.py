@@ -230,7 +230,11 @@ def user_install_payload(fake: FakeDiscord, name: str, options: dict[str, object
         channel = payloads.text_channel(guild_id, "elsewhere")
     fake.channels[int(channel["id"])] = channel
     payload = payloads.slash_command_interaction(
-        name, application_id=fake.application_id, user_data=fake.user, channel=channel, guild_id=guild_id,
+        name,
+        application_id=fake.application_id,
+        user_data=fake.user,
+        channel=channel,
+        guild_id=guild_id,
         options=options,
     )
     payload["context"] = 2 if group_dm else 0

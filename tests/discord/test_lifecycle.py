@@ -50,9 +50,7 @@ async def test_a_rejected_token_raises_login_failure(fake: FakeDiscord, engine: 
     assert fake.connections == []
 
 
-async def test_suggestion_buttons_still_work_after_a_restart(
-    fake: FakeDiscord, engine: Engine, tmp_path: Path
-) -> None:
+async def test_suggestion_buttons_still_work_after_a_restart(fake: FakeDiscord, engine: Engine, tmp_path: Path) -> None:
     first = create_bot(make_settings(fake, tmp_path), engine)
     async with running_bot(first, fake, guild_ready_timeout=0.1):
         await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
