@@ -1,7 +1,8 @@
 """Typed settings for the Discord bot, read from the environment and `.env`.
 
-One place knows the variable names, so no module reads `os.environ` itself and a typo in a
-value stops start-up with the variable's name instead of failing later mid-conversation.
+One place knows the variable names and parses their values, so a typo in a value stops start-up
+with the variable's name instead of failing later mid-conversation. (The CLI's quick start only
+peeks at `DISCORD_TOKEN` to choose between the Discord bot and the terminal chat.)
 """
 
 from __future__ import annotations

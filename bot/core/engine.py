@@ -117,8 +117,10 @@ CAN_ANSWER = (
 class Engine:
     """Public face of the core: load a knowledge base once, then answer questions.
 
-    Front ends hold one `Engine` for their whole life; it is immutable after load, so it is
-    safe to share between coroutines and threads.
+    Front ends hold one `Engine` for their whole life. Its answers never change after load; the only
+    state it writes is the normaliser's caches of corrected words, which are safe to share between
+    coroutines (the bot answers on one event loop). A conversation's context is passed in
+    (`previous`), never kept here.
     """
 
     def __init__(

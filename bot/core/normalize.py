@@ -116,7 +116,9 @@ def stem(word: str) -> str:
 
 
 class Normalizer:
-    """Maps text to canonical tokens with one lexicon; immutable and safe to share."""
+    """Maps text to canonical tokens with one lexicon; its rules never change after construction, and its
+    only writes are bounded caches (spelling corrections, known words), so one instance serves every
+    question on the event loop."""
 
     def __init__(self, lexicon: Lexicon, extra_vocabulary: Iterable[str] = ()) -> None:
         self.stopwords = frozenset(lexicon.stopwords)

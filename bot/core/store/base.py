@@ -1,8 +1,8 @@
 """What the bot needs from storage, independent of the database behind it.
 
-Why an abstract base: SQLite runs the bot today and PostgreSQL comes later (issue 7). Cogs, the
-scheduler and the tests are written against `Store`, so a second backend only has to pass the
-same tests. All times are aware UTC datetimes; user ids are Discord snowflakes (ints).
+Why an abstract base: SQLite (the default) and PostgreSQL (several processes) both implement it.
+Cogs, the scheduler and the tests are written against `Store`, and both backends pass the same
+tests. All times are aware UTC datetimes; user ids are Discord snowflakes (ints).
 """
 
 from __future__ import annotations
