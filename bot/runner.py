@@ -36,14 +36,27 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def _reason(message: str) -> str:
+    return message.removeprefix("Value error, ")
+
+
+# The command-line options that override a setting: an error names what the user typed.
+FLAGS = {"shard_count": "--shard-count", "shards": "--shards"}
+
+
 def _load_settings(**overrides: object) -> Settings | None:
     """The settings from the environment; `overrides` (command-line options) win over it."""
+    given = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+        return Settings(**given)  # type: ignore[arg-type]
     except ValidationError as error:
         problems = "; ".join(
-            f"{Settings.env_name(str(e['loc'][0])) if e['loc'] else 'settings'}: {e['msg']}" for e in error.errors()
+            f"{Settings.env_name(str(e['loc'][0])) if e['loc'] else 'settings'}: {_reason(e['msg'])}"
+            for e in error.errors()
         )
+        for field in given:
+            if field in FLAGS:
+                problems = problems.replace(Settings.env_name(field), FLAGS[field])
         _fail(f"invalid settings: {problems}", EXIT_CONFIG)
     except SettingsError as error:
         _fail(f"invalid settings: {error} (lists are JSON, e.g. [123, 456])", EXIT_CONFIG)
@@ -117,8 +130,6 @@ def sync_commands(guild_id: int | None, *, force_global: bool = False) -> int:
         result = asyncio.run(_sync(bot, settings.discord_token.get_secret_value(), target))
     except discord.LoginFailure:
         return _fail(BAD_TOKEN, EXIT_FAILURE)
-    except StoreError as error:
-        return _fail(f"cannot open the database {settings.database_label}: {error}", EXIT_FAILURE)
     except discord.Forbidden:
         return _fail(
             f"Discord refused to sync to guild {target}: is the bot in that server, "

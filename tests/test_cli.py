@@ -186,3 +186,25 @@ def test_kb_check_coverage_lists_what_no_answer_covers(tmp_path: Path) -> None:
 def test_kb_check_coverage_without_the_article_says_so(tmp_path: Path) -> None:
     result = run("kb", "check", "--coverage", str(tmp_path / "missing.txt"))
     assert result.returncode == 2 and "no article at" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_version_and_help_command() -> None:
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.startswith("medcoder-bot ")
+    helped, dashed = run("help"), run("--help")
+    assert helped.returncode == 0 and helped.stdout == dashed.stdout and "COMMAND" in helped.stdout
+    salary = run("help", "salary")
+    assert salary.returncode == 0 and salary.stdout == run("salary", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--shard-count", "4", "--shards", "9-1"], "--shards"),
+        (["--shard-count", "4", "--shards", "3-5"], "--shards 3-5"),
+    ],
+)
+def test_a_bad_shards_option_names_the_flag_typed(flags: list[str], named: str) -> None:
+    env_free = run("run", *flags)  # no token needed: settings are checked first
+    assert env_free.returncode == 2
+    assert named in env_free.stderr and "MEDCODER_SHARDS" not in env_free.stderr

@@ -82,3 +82,17 @@ def test_the_cli_imports_pillow_only_for_the_salary_command() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_a_jpg_chart_is_a_real_jpeg(tmp_path: Path) -> None:
+    target = tmp_path / "pay.jpg"
+    result = run("salary", "--view", "sector", "--chart", str(target))
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes()[:3] == b"\xff\xd8\xff"  # the JPEG signature, not PNG bytes under a .jpg name
+    assert "(JPEG," in result.stdout
+
+
+def test_a_chart_in_another_format_is_refused_clearly(tmp_path: Path) -> None:
+    result = run("salary", "--chart", str(tmp_path / "pay.gif"))
+    assert result.returncode == 2 and not (tmp_path / "pay.gif").exists()
+    assert "give a .png, .jpg or .jpeg name" in result.stderr and "Traceback" not in result.stderr

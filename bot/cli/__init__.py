@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from bot.cli import ask, kb
 
@@ -21,7 +22,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="medcoder-bot",
         description="A career coach for future medical coders: Discord bot and terminal chat.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p_help = sub.add_parser("help", help="this help, or a command's (medcoder-bot help salary)")
+    p_help.add_argument("topic", nargs="?", metavar="COMMAND", help="the command to explain")
 
     p_ask = sub.add_parser("ask", help="answer one question, or questions from stdin with --json")
     p_ask.add_argument("question", nargs="*", help="the question (omit with --json)")
@@ -32,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_chat.add_argument("--kb", metavar="DIR", help="knowledge base directory (default: the packaged one)")
 
     p_salary = sub.add_parser("salary", help="pay figures with sources, or --chart FILE.png to draw them")
-    p_salary.add_argument("--chart", metavar="FILE.png", help="write the view's bar chart (PNG) to this file")
+    p_salary.add_argument(
+        "--chart", metavar="FILE.png", help="write the view's bar chart to this file: .png, or .jpg/.jpeg for a JPEG"
+    )
     p_salary.add_argument(
         "--view",
         choices=["overview", "position", "sector", "states"],  # bot.core.charts.SALARY_VIEWS, without importing Pillow
@@ -72,8 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def package_version() -> str:
+    try:
+        return metadata.version("medcoder-bot")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "help":
+        # `help` works like --help; `help COMMAND` like `COMMAND --help` (argparse exits 0 after printing).
+        parser.parse_args([args.topic, "--help"] if args.topic else ["--help"])
     try:
         return _dispatch(args)
     except KeyboardInterrupt:

@@ -7,19 +7,41 @@ Exit codes: 0 ok, 1 the knowledge base is invalid or the file cannot be written,
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
+
+from PIL import Image
 
 from bot.cli.ask import format_reply
 from bot.cli.kb import load_engine_or_report
 from bot.core.charts import CHART_VIEWS, SALARY_VIEWS, render_salary_chart
 
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+
+
+def as_jpeg(png: bytes) -> bytes:
+    """The chart re-encoded as a JPEG."""
+    with Image.open(io.BytesIO(png)) as picture:
+        out = io.BytesIO()
+        picture.convert("RGB").save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
 DEFAULT_VIEW = "position"
 
 
 def run_salary(chart: str | None, view: str | None, *, kb_dir: str | None = None) -> int:
-    """Print the view's text, or with `chart` write its PNG there."""
+    """Print the view's text, or with `chart` write its picture there: PNG, or JPEG for .jpg/.jpeg."""
     view = view or DEFAULT_VIEW
+    suffix = (Path(chart).suffix.lower() or ".png") if chart is not None else ".png"  # no suffix: PNG
+    if suffix not in IMAGE_FORMATS:
+        print(
+            f"medcoder-bot salary: cannot write a {suffix} file; "
+            "give a .png, .jpg or .jpeg name (e.g. --chart salary.png)",
+            file=sys.stderr,
+        )
+        return 2
     if chart is not None and view not in CHART_VIEWS:
         charted = ", ".join(CHART_VIEWS)
         print(f"medcoder-bot salary: the {view} view has no chart (charts: {charted})", file=sys.stderr)
@@ -35,11 +57,12 @@ def run_salary(chart: str | None, view: str | None, *, kb_dir: str | None = None
     except ValueError as error:
         print(f"medcoder-bot salary: cannot draw the {view} chart: {error}", file=sys.stderr)
         return 1
+    image = png if IMAGE_FORMATS[suffix] == "PNG" else as_jpeg(png)
     path = Path(chart)
     try:
-        path.write_bytes(png)
+        path.write_bytes(image)
     except OSError as error:
         print(f"medcoder-bot salary: cannot write {path}: {error.strerror or error}", file=sys.stderr)
         return 1
-    print(f"Wrote the {view} salary chart to {path} ({len(png):,} bytes).")
+    print(f"Wrote the {view} salary chart to {path} ({IMAGE_FORMATS[suffix]}, {len(image):,} bytes).")
     return 0
