@@ -36,6 +36,7 @@ benchmarks report).
     python bench/discord_e2e.py            # full run (about 30 s on 2 cores)
     python bench/discord_e2e.py --quick    # fewer rounds, one start-up sample each (about 10 s)
     python bench/discord_e2e.py --rounds 40 --batch 500 --concurrency 64
+    python bench/discord_e2e.py --metrics  # the real bot with /metrics on against itself with it off
 """
 
 # The first line that runs: the child's clock for "time since the interpreter ran our code".
@@ -53,6 +54,7 @@ import os  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
+import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -155,12 +157,24 @@ def minimal_bot() -> Any:
     return bot
 
 
-def medcoder_bot(db: Path, token: str) -> Any:
+def medcoder_bot(db: Path, token: str, metrics_port: int | None = None) -> Any:
     """The real bot, fully configured, exactly as `medcoder-bot run` builds it (without connecting)."""
     from bot.app import create_bot
     from bot.settings import Settings
 
-    return create_bot(Settings(_env_file=None, discord_token=token, db=db))
+    return create_bot(Settings(_env_file=None, discord_token=token, db=db, metrics_port=metrics_port))
+
+
+def build(name: str, tmp: Path, token: str) -> Any:
+    """ "minimal", "medcoder", or "metrics" (the real bot serving /metrics, on a port of its own)."""
+    if name == "minimal":
+        return minimal_bot()
+    if name == "metrics":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        return medcoder_bot(tmp / "metrics.db", token, metrics_port=port)
+    return medcoder_bot(tmp / "bench.db", token)
 
 
 # --------------------------------------------------------------------------- throughput
@@ -261,30 +275,34 @@ def forget(fake: Any) -> None:
 
 
 BOTS = ("minimal", "medcoder")
+METRICS_BOTS = ("medcoder", "metrics")  # --metrics: the same bot with metrics off and on
+METRICS_TARGET = 0.97  # metrics cost at most 3% of /ask throughput
 
 
-async def throughput(batch: int, rounds: int, concurrency: int, warmup: int) -> dict[str, list[Run]]:
+async def throughput(
+    batch: int, rounds: int, concurrency: int, warmup: int, bots: tuple[str, str] = BOTS
+) -> dict[str, list[Run]]:
     """Both bots connected to one fake; per round, each answers the same batch (order alternating)."""
     from tests.fakediscord import FakeDiscord, running_bot
 
     rng = random.Random(4)
-    runs: dict[str, list[Run]] = {name: [] for name in BOTS}
+    runs: dict[str, list[Run]] = {name: [] for name in bots}
     with tempfile.TemporaryDirectory(prefix="medcoder-bench-") as tmp:
         async with FakeDiscord(keep_history=False) as fake, contextlib.AsyncExitStack() as stack:
             stack.enter_context(fake.patch_discord_urls())
             users = [fake.user] + [fake.add_user(f"member{i}") for i in range(15)]
             waiter = CallbackWaiter(fake)
             connections = {}
-            for name in BOTS:
-                bot = minimal_bot() if name == "minimal" else medcoder_bot(Path(tmp) / "bench.db", fake.token)
+            for name in bots:
+                bot = build(name, Path(tmp), fake.token)
                 await stack.enter_async_context(running_bot(bot, fake, guild_ready_timeout=GUILD_READY_TIMEOUT))
                 connections[name] = fake.connections[-1]  # the one it just opened: the bot is ready
-            for name in BOTS:
+            for name in bots:
                 warm = [rng.choice(QUESTIONS) for _ in range(warmup)]
                 await drive(fake, connections[name], waiter, name, warm, users=users, concurrency=concurrency)
             for i in range(rounds):
                 questions = [rng.choice(QUESTIONS) for _ in range(batch)]
-                for name in BOTS if i % 2 == 0 else BOTS[::-1]:
+                for name in bots if i % 2 == 0 else bots[::-1]:
                     forget(fake)
                     gc.collect()
                     gc.freeze()  # both bots alike: nobody re-scans the harness's (or the other bot's) heap
@@ -436,14 +454,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def report_throughput(runs: dict[str, list[Run]], batch: int, concurrency: int) -> None:
-    rounds = len(runs["minimal"])
+def report_throughput(
+    runs: dict[str, list[Run]], batch: int, concurrency: int, bots: tuple[str, str] = BOTS, target: float = RATIO_TARGET
+) -> None:
+    reference, subject = bots
+    rounds = len(runs[reference])
     print(
         f"\n/ask throughput through the fake Discord ({rounds} rounds of {batch} per bot, both bots connected,"
         f" concurrency {concurrency})"
     )
     rate, cpu_per = {}, {}
-    for name in BOTS:
+    for name in bots:
         total = sum(r.interactions for r in runs[name])
         seconds = sum(r.seconds for r in runs[name])
         cpu = sum(r.cpu_seconds for r in runs[name])
@@ -458,17 +479,17 @@ def report_throughput(runs: dict[str, list[Run]], batch: int, concurrency: int) 
             f" CPU {1000.0 * cpu_per[name]:5.2f} ms; latency p50 {percentile(lat, 0.5):5.1f} ms,"
             f" p99 {percentile(lat, 0.99):5.1f} ms{problems})"
         )
-    ratio = rate["medcoder"] / rate["minimal"]
-    per_round = [m.seconds / r.seconds for m, r in zip(runs["minimal"], runs["medcoder"], strict=True)]
+    ratio = rate[subject] / rate[reference]
+    per_round = [m.seconds / r.seconds for m, r in zip(runs[reference], runs[subject], strict=True)]
     quartiles = statistics.quantiles(per_round, n=4) if len(per_round) > 1 else [per_round[0]] * 3
-    extra_ms = 1000.0 * (1 / rate["medcoder"] - 1 / rate["minimal"])
+    extra_ms = 1000.0 * (1 / rate[subject] - 1 / rate[reference])
     print(
-        f"  ratio medcoder/minimal {ratio:.2f}   target >= {RATIO_TARGET}: {verdict(ratio >= RATIO_TARGET)}"
+        f"  ratio {subject}/{reference} {ratio:.2f}   target >= {target}: {verdict(ratio >= target)}"
         f"   (extra per /ask: {extra_ms:.2f} ms)"
     )
     print(
         f"  per round: median {statistics.median(per_round):.2f}, quartiles {quartiles[0]:.2f}-{quartiles[2]:.2f};"
-        f" in CPU time {cpu_per['minimal'] / cpu_per['medcoder']:.2f}"
+        f" in CPU time {cpu_per[reference] / cpu_per[subject]:.2f}"
     )
 
 
@@ -512,6 +533,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=250, help="/ask interactions per bot per round (default 250)")
     parser.add_argument("--concurrency", type=int, default=16, help="interactions in flight at once (default 16)")
     parser.add_argument("--startups", type=int, help="cold starts per bot (default 3, quick 1)")
+    parser.add_argument(
+        "--metrics", action="store_true", help="the real bot with metrics on against itself with them off (issue 16)"
+    )
     parser.add_argument("--child", choices=("medcoder", "minimal"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -529,6 +553,10 @@ def main() -> None:
     )
     print(f"questions: {reply_mix(rounds * args.batch)}")
 
+    if args.metrics:
+        runs = asyncio.run(throughput(args.batch, rounds, args.concurrency, warmup=300, bots=METRICS_BOTS))
+        report_throughput(runs, args.batch, args.concurrency, METRICS_BOTS, METRICS_TARGET)
+        return
     runs = asyncio.run(throughput(args.batch, rounds, args.concurrency, warmup=300))
     report_throughput(runs, args.batch, args.concurrency)
 

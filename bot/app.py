@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import gc
 import logging
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
 
-from bot.core import Engine
+from bot.core import Engine, Reply
 from bot.core.clock import Clock, SystemClock
 from bot.core.conversation import Conversations
 from bot.core.store import Store, open_store
+from bot.core.store.models import LATE_AFTER
 from bot.core.unanswered import UnansweredCounter
 from bot.exts import EXTENSIONS
 from bot.settings import Settings
@@ -24,6 +26,11 @@ from bot.utils.answers import SuggestionButton
 from bot.utils.commands import DEFAULT_CONTEXTS, DEFAULT_INSTALLS
 from bot.utils.errors import on_app_command_error, on_prefix_command_error
 from bot.utils.tree import MedcoderTree
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.monitoring import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +83,8 @@ class MedcoderBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()
         self._store: Store | None = None
         self.unanswered = None
+        self.metrics: Metrics | None = None  # with MEDCODER_METRICS_PORT: counters, /healthz and /metrics
+        self._metrics_server: web.AppRunner | None = None
 
     @property
     def tree(self) -> MedcoderTree:  # the same object, with its real type
@@ -101,12 +110,48 @@ class MedcoderBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         log.info("Loaded %d extensions: %s", len(EXTENSIONS), ", ".join(EXTENSIONS))
+        if self.settings.metrics_port is not None:
+            await self._serve_metrics(self.settings.metrics_host, self.settings.metrics_port)
         freeze_startup_heap()
+
+    async def _serve_metrics(self, host: str, port: int) -> None:
+        # Imported only when asked for: a bot without metrics never loads prometheus_client.
+        from bot import monitoring  # noqa: PLC0415
+
+        self.metrics = monitoring.Metrics()
+        self.metrics.watch(self)
+        self._metrics_server = await monitoring.start_server(self, self.metrics, host, port)
+        log.info("Serving /healthz and /metrics on %s:%d", host, port)
+
+    def answer(self, question: str, previous: str | None = None) -> Reply:
+        """The engine's reply, counted by outcome and timed when metrics are on (never the question's text)."""
+        metrics = self.metrics
+        if metrics is None:
+            return self.engine.ask(question, previous)
+        started = time.perf_counter()
+        reply = self.engine.ask(question, previous)
+        metrics.match_seconds.observe(time.perf_counter() - started)
+        metrics.questions.labels(reply.kind.value).inc()
+        return reply
+
+    def count_delivery(self, outcome: str, *, late_by: float | None = None) -> None:
+        """A reminder's delivery outcome (delivered, paused, retried, dropped) and, when sent, how late it was."""
+        metrics = self.metrics
+        if metrics is None:
+            return
+        metrics.reminders.labels(outcome).inc()
+        if late_by is not None:
+            metrics.scheduler_lag.set(late_by)
+            if late_by > LATE_AFTER.total_seconds():
+                metrics.reminders_late.inc()
 
     async def close(self) -> None:
         """Stop Discord first (extensions unload, schedulers stop), write the pending counts, then close
         the database."""
         try:
+            if self._metrics_server is not None:
+                server, self._metrics_server = self._metrics_server, None
+                await server.cleanup()
             await super().close()
         finally:
             try:

@@ -18,6 +18,7 @@ from pydantic_settings import SettingsError
 from bot.app import MedcoderBot, create_bot
 from bot.core.knowledge import KnowledgeError
 from bot.core.store import StoreError
+from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.utils.sync import SyncResult, sync_tree
 
@@ -63,16 +64,8 @@ def _load_settings(**overrides: object) -> Settings | None:
     return None
 
 
-# At DEBUG these discord.py loggers print whole gateway events and request bodies, which hold
-# members' DM text and questions; they never go below INFO, whatever the configured level.
-PRIVATE_LOGGERS = ("discord.gateway", "discord.http", "discord.webhook.async_")
-
-
 def _configure_logging(settings: Settings) -> None:
-    discord.utils.setup_logging(level=settings.log_level_number, root=True)
-    for name in PRIVATE_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(max(logging.INFO, settings.log_level_number))
+    configure_logging(settings.log_level_number, settings.log_format)
 
 
 def run_bot(*, shard_count: int | None = None, shards: str | None = None) -> int:

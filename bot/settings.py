@@ -21,8 +21,9 @@ class Settings(BaseSettings):
     """Everything the bot needs from its environment; defaults work for local development.
 
     Variables: `DISCORD_TOKEN`, `MEDCODER_DB`, `MEDCODER_DATABASE_URL`, `MEDCODER_DEV_GUILD`,
-    `MEDCODER_LOG_LEVEL`, `MEDCODER_OWNER_IDS`, `MEDCODER_SHARD_COUNT`, `MEDCODER_SHARDS`,
-    `MEDCODER_RECORD_UNANSWERED`, `MEDCODER_UNANSWERED_CAP` (see `.env.example`).
+    `MEDCODER_LOG_LEVEL`, `MEDCODER_LOG_FORMAT`, `MEDCODER_OWNER_IDS`, `MEDCODER_SHARD_COUNT`,
+    `MEDCODER_SHARDS`, `MEDCODER_RECORD_UNANSWERED`, `MEDCODER_UNANSWERED_CAP`, `MEDCODER_METRICS_PORT`,
+    `MEDCODER_METRICS_HOST` (see `.env.example`).
     Real environment variables win over `.env`.
     """
 
@@ -48,6 +49,11 @@ class Settings(BaseSettings):
     shard_count: int | None = Field(default=None, ge=1)
     shards: str | None = None
     log_level: LogLevel = "INFO"
+    # "text" (the default; coloured only on a terminal) or "json": one object per line, for collectors.
+    log_format: Literal["text", "json"] = "text"
+    # Health and Prometheus metrics over HTTP, off unless a port is given; loopback unless a host is.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
     owner_ids: frozenset[int] = frozenset()
     # Count questions the knowledge base could not answer (cleaned text only, no member id), keeping
     # at most `unanswered_cap` distinct texts; `medcoder-bot kb gaps` reports them.

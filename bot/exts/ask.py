@@ -48,7 +48,7 @@ class Ask(commands.Cog):
         question: app_commands.Range[str, 1, QUESTION_MAX_LENGTH],
         private: bool = False,
     ) -> None:
-        reply = self.bot.engine.ask(question)
+        reply = self.bot.answer(question)
         await respond(interaction, compose(reply, question=question), ephemeral=private, view=reply_view(reply))
         note_unanswered(self.bot, reply, question)
 

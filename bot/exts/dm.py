@@ -53,7 +53,7 @@ class DirectMessages(commands.Cog):
                 await message.channel.send(SLOW_DOWN)
                 return
             member = message.author.id
-            reply = self.bot.engine.ask(message.content, previous=self.bot.conversations.previous(member))
+            reply = self.bot.answer(message.content, previous=self.bot.conversations.previous(member))
             self.bot.conversations.remember(member, reply.topic)
             view = reply_view(reply)
             if view is None:

@@ -197,6 +197,15 @@ def _step(bot: MedcoderBot, step_id: str | None) -> StepLike | None:
     return next((step for step in bot.engine.kb.steps() if step.id == step_id), None)
 
 
+# How each failed delivery is counted in the metrics (`DeliveryOutcome.DM_CLOSED` pauses the member's reminders).
+UNDELIVERED = {
+    DeliveryOutcome.DM_CLOSED: "paused",
+    DeliveryOutcome.RETRY: "retried",
+    DeliveryOutcome.DROP: "dropped",
+    DeliveryOutcome.SENT: "delivered",
+}
+
+
 def _limit_message(limit: int) -> str:
     return f"You already have {limit} active reminders, the most I keep. Cancel one with `/remind cancel` first."
 
@@ -268,7 +277,10 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
             log.info(
                 "reminder %s to member %s not delivered (%r): %s", reminder.id, reminder.user_id, error, outcome.value
             )
+            self.bot.count_delivery(UNDELIVERED[outcome])
             return outcome
+        late_by = (self.bot.clock.now() - reminder.due_at).total_seconds()
+        self.bot.count_delivery("delivered", late_by=max(0.0, late_by))
         return DeliveryOutcome.SENT
 
     async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:

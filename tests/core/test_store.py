@@ -60,6 +60,15 @@ async def test_closed_store_refuses_work(backend: Backend, clock: FakeClock) -> 
         await store.checklist(ALICE)
 
 
+async def test_ping_answers_while_open_and_fails_once_closed(backend: Backend, clock: FakeClock) -> None:
+    """The health check's probe, on both backends."""
+    store = await backend.open(clock)
+    await store.ping()
+    await store.close()
+    with pytest.raises(StoreError):
+        await store.ping()
+
+
 async def test_timezone(store: Store) -> None:
     assert await store.get_timezone(ALICE) is None
     await store.set_timezone(ALICE, "Europe/Paris")

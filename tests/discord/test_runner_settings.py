@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.store import open_store
-from bot.runner import EXIT_OK, PRIVATE_LOGGERS, _configure_logging, sync_commands
+from bot.logs import PRIVATE_LOGGERS
+from bot.runner import EXIT_OK, _configure_logging, sync_commands
 from bot.settings import Settings
 from tests.discord import test_lifecycle
 from tests.discord.test_lifecycle import fake_in_a_thread

@@ -41,6 +41,13 @@ class LimitError(StoreError):
 class Store(ABC):
     """Checklists, reminders and the few member settings the bot keeps."""
 
+    @abstractmethod
+    async def ping(self) -> None:
+        """A trivial query: returns when the database answers, raises StoreError (or the driver's error) if not.
+
+        For the health check: a bot whose store cannot answer is not healthy, even while connected.
+        """
+
     _clock: Clock  # set by each backend; the store's notion of "now" (a fake one in tests)
 
     async def __aenter__(self) -> Self:

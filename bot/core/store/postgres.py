@@ -179,6 +179,10 @@ class PostgresStore(Store):
             await conn.close()
         await self._pool.close()
 
+    async def ping(self) -> None:
+        async with self._conn() as conn:
+            await conn.fetchval("SELECT 1")
+
     @asynccontextmanager
     async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
         if self._closed:

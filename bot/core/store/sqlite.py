@@ -98,6 +98,9 @@ class SQLiteStore(Store):
                 self._closed = True
                 await self._db.close()
 
+    async def ping(self) -> None:
+        await self._fetch("SELECT 1", ())
+
     @asynccontextmanager
     async def _held(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
