@@ -84,18 +84,25 @@ async def test_healthz_and_metrics_count_what_the_bot_does(fake: FakeDiscord, en
 async def test_reminder_deliveries_are_counted(fake: FakeDiscord, engine: Engine, tmp_path: Path) -> None:
     port = free_port()
     bot = create_bot(make_settings(fake, tmp_path, metrics_port=port), engine)
+    closed = fake.add_user("closed-dms")
+    fake.close_dms(closed)
     async with running_bot(bot, fake, guild_ready_timeout=0.1):
-        due = datetime.now(UTC) - timedelta(seconds=5)
-        await bot.store.add_reminder(int(fake.user["id"]), "study ICD-10", due, timezone="UTC")
+        late = datetime.now(UTC) - timedelta(minutes=5)
+        await bot.store.add_reminder(int(fake.user["id"]), "study ICD-10", late, timezone="UTC")
+        await bot.store.add_reminder(int(closed["id"]), "study CPT", late, timezone="UTC")
         remind: Any = bot.get_cog("Remind")  # the extension's own module object: not `bot.exts.remind.Remind`
         remind.wake()
         await fake.wait_for_request("POST", dm_messages_path(fake), timeout=10)
-        await asyncio.sleep(0.1)
+        paused = ("medcoder_reminders_total", (("outcome", "paused"),))
+        async with asyncio.timeout(5):
+            while samples((await get(port, "/metrics"))[1])[paused] < 1:  # noqa: ASYNC110  # polling over HTTP
+                await asyncio.sleep(0.05)
         _, text = await get(port, "/metrics")
     values = samples(text)
     assert values[("medcoder_reminders_total", (("outcome", "delivered"),))] == 1
-    assert values[("medcoder_reminders_total", (("outcome", "paused"),))] == 0
-    assert 0 <= values[("medcoder_scheduler_lag_seconds", ())] < 30
+    assert values[("medcoder_reminders_total", (("outcome", "paused"),))] == 1  # DMs closed: paused
+    assert values[("medcoder_reminders_late_total", ())] == 1
+    assert 300 <= values[("medcoder_scheduler_lag_seconds", ())] < 400
 
 
 async def test_healthz_is_503_when_the_store_is_closed(fake: FakeDiscord, engine: Engine, tmp_path: Path) -> None:
