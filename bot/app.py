@@ -22,7 +22,6 @@ from bot.core.store.models import LATE_AFTER
 from bot.core.unanswered import UnansweredCounter
 from bot.exts import EXTENSIONS
 from bot.settings import Settings
-from bot.utils.answers import SuggestionButton
 from bot.utils.commands import DEFAULT_CONTEXTS, DEFAULT_INSTALLS
 from bot.utils.errors import on_app_command_error, on_prefix_command_error
 from bot.utils.tree import MedcoderTree
@@ -106,7 +105,6 @@ class MedcoderBot(commands.Bot):
         if self.settings.record_unanswered:
             self.unanswered = UnansweredCounter(self.store, cap=self.settings.unanswered_cap, clock=self.clock)
             self.unanswered.start()
-        self.add_dynamic_items(SuggestionButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         log.info("Loaded %d extensions: %s", len(EXTENSIONS), ", ".join(EXTENSIONS))

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.utils.answers import compose, reply_view
+from bot.utils.answers import SuggestionButton, compose, reply_view
 from bot.utils.commands import PRIVATE_DESCRIPTION, everywhere
 from bot.utils.feedback import VoteButton, note_unanswered
 from bot.utils.interactions import respond
@@ -31,11 +31,12 @@ class Ask(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        # Here rather than in `setup_hook`: the vote buttons belong to answers, and the DM path shares them.
-        self.bot.add_dynamic_items(VoteButton)
+        # Every feature registers its own buttons in its cog's cog_load. These belong to answers: the
+        # "did you mean" choices and the vote buttons, which the DM path sends too.
+        self.bot.add_dynamic_items(SuggestionButton, VoteButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(VoteButton)
+        self.bot.remove_dynamic_items(SuggestionButton, VoteButton)
 
     @app_commands.command(name="ask", description="Ask anything about becoming a medical coder")
     @app_commands.describe(

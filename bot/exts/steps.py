@@ -96,6 +96,12 @@ class Steps(commands.Cog):
     def __init__(self, bot: MedcoderBot) -> None:
         self.bot = bot
 
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(StepSelect)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(StepSelect)
+
     @app_commands.command(name="steps", description="The five steps to becoming a medical coder")
     @app_commands.describe(private=PRIVATE_DESCRIPTION)
     @everywhere
@@ -105,9 +111,4 @@ class Steps(commands.Cog):
 
 
 async def setup(bot: MedcoderBot) -> None:
-    bot.add_dynamic_items(StepSelect)
     await bot.add_cog(Steps(bot))
-
-
-async def teardown(bot: MedcoderBot) -> None:
-    bot.remove_dynamic_items(StepSelect)
