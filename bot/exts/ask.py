@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.engine import MAX_QUESTION_CHARS
 from bot.utils.answers import SuggestionButton, compose, reply_view
 from bot.utils.commands import PRIVATE_DESCRIPTION, everywhere
 from bot.utils.feedback import VoteButton, note_unanswered
@@ -20,8 +21,6 @@ from bot.utils.interactions import respond
 
 if TYPE_CHECKING:
     from bot.app import MedcoderBot
-
-QUESTION_MAX_LENGTH = 4000  # a Discord message's limit; the engine handles up to this
 
 
 class Ask(commands.Cog):
@@ -46,7 +45,7 @@ class Ask(commands.Cog):
     async def ask(
         self,
         interaction: discord.Interaction[MedcoderBot],
-        question: app_commands.Range[str, 1, QUESTION_MAX_LENGTH],
+        question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
         private: bool = False,
     ) -> None:
         reply = self.bot.answer(question)

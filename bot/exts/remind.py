@@ -36,6 +36,7 @@ from bot.core.timeparse import WhenError, parse_when
 from bot.utils.commands import everywhere
 from bot.utils.errors import reports_errors
 from bot.utils.interactions import respond
+from bot.utils.owner import NOT_YOUR_THING, refuse_unless_owner
 from bot.utils.reminders import (
     SNOOZE_CHOICES,
     choice_name,
@@ -60,7 +61,7 @@ log = logging.getLogger(__name__)
 SNOOZE_PREFIX = "medcoder:snooze:"
 DONE_PREFIX = "medcoder:rdone:"
 NOTICE = "I couldn't DM you your reminders, so they're paused. Open your DMs and use `/remind resume`."
-NOT_YOURS = "This reminder belongs to someone else; set your own with `/remind add`."
+NOT_YOURS = NOT_YOUR_THING.format(thing="reminder", command="`/remind add`")  # the owner check's refusal
 GONE = "That reminder no longer exists; see yours with `/remind list`."
 NOTICE_RECHECK = 60.0  # seconds before a member's pending-notice flag is read again
 NOTICE_WAIT = 15 * 60.0  # an interaction can be answered for 15 minutes; a command still running then has failed
@@ -108,8 +109,7 @@ class SnoozeButton(
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        if interaction.user.id != self.owner_id:
-            await respond(interaction, NOT_YOURS, ephemeral=True)
+        if not await refuse_unless_owner(interaction, self.owner_id, thing="reminder", command="`/remind add`"):
             return
         bot = interaction.client
         reminder = await bot.store.get_reminder(self.owner_id, self.reminder_id)
@@ -163,8 +163,7 @@ class StepDoneButton(
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction[MedcoderBot]) -> None:
-        if interaction.user.id != self.owner_id:
-            await respond(interaction, NOT_YOURS, ephemeral=True)
+        if not await refuse_unless_owner(interaction, self.owner_id, thing="reminder", command="`/remind add`"):
             return
         bot = interaction.client
         step = _step(bot, self.step_id)

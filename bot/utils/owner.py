@@ -16,14 +16,14 @@ from bot.utils.errors import reports_errors
 from bot.utils.interactions import respond
 from bot.utils.views import routed_view
 
-NOT_YOURS = "This {thing} belongs to someone else; use {command} for your own."
+NOT_YOUR_THING = "This {thing} belongs to someone else; use {command} for your own."
 
 
 async def refuse_unless_owner(interaction: discord.Interaction, owner_id: int, *, thing: str, command: str) -> bool:
     """True if the presser owns the button; otherwise tell them privately and return False."""
     if interaction.user.id == owner_id:
         return True
-    await respond(interaction, NOT_YOURS.format(thing=thing, command=command), ephemeral=True)
+    await respond(interaction, NOT_YOUR_THING.format(thing=thing, command=command), ephemeral=True)
     return False
 
 
