@@ -138,7 +138,8 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
 def test_every_step_name_resolves_the_same_way_for_checklists_and_reminders() -> None:
     """One `find_step` behind `/checklist done|undo` and `/remind add step`: id, number, title, short title."""
     from bot.core.store.models import find_step
-    from bot.exts import checklist, remind
+    from bot.exts import checklist
+    from bot.exts.remind import cog as remind
 
     assert checklist.find_step is find_step and remind.find_step is find_step
     steps = load_knowledge().steps()

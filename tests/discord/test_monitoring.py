@@ -90,7 +90,7 @@ async def test_reminder_deliveries_are_counted(fake: FakeDiscord, engine: Engine
         late = datetime.now(UTC) - timedelta(minutes=5)
         await bot.store.add_reminder(int(fake.user["id"]), "study ICD-10", late, timezone="UTC")
         await bot.store.add_reminder(int(closed["id"]), "study CPT", late, timezone="UTC")
-        remind: Any = bot.get_cog("Remind")  # the extension's own module object: not `bot.exts.remind.Remind`
+        remind: Any = bot.get_cog("Remind")
         remind.wake()
         await fake.wait_for_request("POST", dm_messages_path(fake), timeout=10)
         paused = ("medcoder_reminders_total", (("outcome", "paused"),))

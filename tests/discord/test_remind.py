@@ -14,7 +14,7 @@ import pytest
 
 from bot.app import MedcoderBot
 from bot.core.store import MAX_ACTIVE_REMINDERS
-from bot.utils.reminders import chunk_lines, snooze_until
+from bot.exts.remind.text import chunk_lines, snooze_until
 from tests.discord.helpers import assert_pings_nobody, is_ephemeral, reply_to
 from tests.discord.reminder_env import NOW, bot, clock, ts, uid
 from tests.fakediscord import FakeDiscord, payloads

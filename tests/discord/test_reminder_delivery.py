@@ -23,8 +23,9 @@ from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
 from bot.core.clock import FakeClock
 from bot.core.scheduler import DeliveryOutcome, ReminderScheduler
-from bot.exts.remind import NOT_YOURS, NOTICE
-from bot.utils.reminders import delivery_outcome
+from bot.exts.remind.buttons import NOT_YOURS
+from bot.exts.remind.notices import NOTICE
+from bot.exts.remind.text import delivery_outcome
 from tests.discord.helpers import (
     assert_pings_nobody,
     components,
@@ -303,17 +304,17 @@ async def test_a_command_that_fails_does_not_use_up_the_notice(fake: FakeDiscord
     await wait_for_handlers()
     assert fake.find_requests("POST", rf"/webhooks/\d+/{failed['token']}") == []
     remind = bot.get_cog("Remind")
-    assert remind is not None and len(remind._notice_waiters) == 1  # waiting for a completion that won't come
+    assert remind is not None and len(remind.notices._notice_waiters) == 1  # waiting for a completion that won't come
     fake.fail_next("POST", r"/interactions/\d+/[^/]+/callback", 400)
     again = await fake.invoke_slash("help")  # fails again: replaces that waiter, not added to it
     assert (await fake.wait_for_callback(again)).status == 400
     await reply_to(fake, again)
     await wait_for_handlers()
-    assert len(remind._notice_waiters) == 1
+    assert len(remind.notices._notice_waiters) == 1
     told = await fake.invoke_slash("help")
     await reply_to(fake, told)
     assert (await fake.wait_for_followup(told)).json["content"] == NOTICE
-    assert remind._notice_waiters == {}
+    assert remind.notices._notice_waiters == {}
 
 
 async def test_a_pause_by_another_process_is_told_once_the_recheck_interval_passed(
@@ -326,7 +327,7 @@ async def test_a_pause_by_another_process_is_told_once_the_recheck_interval_pass
     await reply_to(fake, quiet)
     await wait_for_handlers()
     assert fake.find_requests("POST", rf"/webhooks/\d+/{quiet['token']}") == []  # within the interval
-    monkeypatch.setattr(sys.modules["bot.exts.remind"], "NOTICE_RECHECK", 0.0)  # the loaded module's
+    monkeypatch.setattr(sys.modules["bot.exts.remind.notices"], "NOTICE_RECHECK", 0.0)  # the module the cog reads
     told = await fake.invoke_slash("help")
     await reply_to(fake, told)
     assert (await fake.wait_for_followup(told)).json["content"] == NOTICE

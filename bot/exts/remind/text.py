@@ -1,4 +1,4 @@
-"""How reminders look on Discord and what a failed DM means, kept apart from the `/remind` cog.
+"""How reminders read on Discord and what a failed DM means, kept apart from the `/remind` cog.
 
 Why a separate module: the cog wires commands and buttons; the decisions that tests and the
 benchmark want to check on their own live here as plain functions: the wording of a reminder DM,
@@ -150,3 +150,8 @@ def delivery_outcome(error: BaseException) -> DeliveryOutcome:
     if isinstance(error, aiohttp.ClientError | OSError | TimeoutError):
         return DeliveryOutcome.RETRY
     raise error
+
+
+def limit_message(limit: int) -> str:
+    """Why a reminder cannot be added or snoozed: the member is at the limit."""
+    return f"You already have {limit} active reminders, the most I keep. Cancel one with `/remind cancel` first."
