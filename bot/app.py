@@ -6,6 +6,7 @@ network call, so `run` fails fast and tests can build a complete bot against a f
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import time
@@ -144,24 +145,30 @@ class MedcoderBot(commands.Bot):
                 metrics.reminders_late.inc()
 
     async def close(self) -> None:
-        """Stop Discord first (extensions unload, schedulers stop), write the pending counts, then close
-        the database."""
+        """Stop Discord first (extensions unload, schedulers stop), then the metrics server, write the
+        pending counts, then close the database."""
         try:
-            if self._metrics_server is not None:
-                server, self._metrics_server = self._metrics_server, None
-                await server.cleanup()
             await super().close()
         finally:
             try:
-                if self.unanswered is not None:
-                    counter, self.unanswered = self.unanswered, None
-                    await counter.close()  # never raises for a store error: it logs
+                if self._metrics_server is not None:  # after Discord: /healthz says 503 while it closes
+                    server, self._metrics_server = self._metrics_server, None
+                    with contextlib.suppress(Exception):
+                        await server.cleanup()
             finally:
-                # Even if that was cancelled: an open aiosqlite connection keeps its thread (and the process) alive.
-                if self._store is not None:
-                    store, self._store = self._store, None
-                    await store.close()
-                gc.unfreeze()  # a process that builds several bots (the tests) lets the collector see them again
+                await self._close_data()
+
+    async def _close_data(self) -> None:
+        try:
+            if self.unanswered is not None:
+                counter, self.unanswered = self.unanswered, None
+                await counter.close()  # never raises for a store error: it logs
+        finally:
+            # Even if that was cancelled: an open aiosqlite connection keeps its thread (and the process) alive.
+            if self._store is not None:
+                store, self._store = self._store, None
+                await store.close()
+            gc.unfreeze()  # a process that builds several bots (the tests) lets the collector see them again
 
     async def on_command_error(self, ctx: commands.Context, error: commands.CommandError, /) -> None:
         await on_prefix_command_error(ctx, error)

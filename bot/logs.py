@@ -6,9 +6,10 @@ escape codes. Here colour is used only when the stream is a real terminal, and
 `MEDCODER_LOG_FORMAT=json` writes what log collectors parse: time, level, logger, message, the
 shard when the record has one, and any extra fields.
 
-Privacy: discord.py's gateway and HTTP loggers print whole events and request bodies (members' DM
-text, questions) at DEBUG, so they never go below INFO, whatever the level; the bot's own log lines
-never contain message text (see `bot.utils.errors`).
+Privacy: discord.py's gateway and HTTP loggers (whole events and request bodies) and the database
+drivers' loggers (statements with their parameters) print members' words at DEBUG, so they never go
+below INFO, whatever the level; the bot's own log lines never contain message text (see
+`bot.utils.errors`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from typing import Any, Literal, TextIO
 
 LogFormat = Literal["text", "json"]
 
-# At DEBUG these discord.py loggers print whole gateway events and request bodies, which hold
-# members' DM text and questions; they never go below INFO, whatever the configured level.
-PRIVATE_LOGGERS = ("discord.gateway", "discord.http", "discord.webhook.async_")
+# At DEBUG these loggers print what members wrote: discord.py's whole gateway events and request bodies
+# (DM text, questions), and the database drivers' statements with their parameters (reminder notes,
+# unanswered questions). They never go below INFO, whatever the configured level.
+PRIVATE_LOGGERS = ("discord.gateway", "discord.http", "discord.webhook.async_", "aiosqlite", "asyncpg")
 TEXT_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 COLOUR = {
     logging.DEBUG: "\x1b[40;1m",

@@ -10,6 +10,7 @@ kind of reply and fixed outcome names.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -19,9 +20,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bot.settings import UnusableSetting
+
 if TYPE_CHECKING:
     from bot.app import MedcoderBot
 
+PING_TIMEOUT = 2.0  # seconds: a database that takes longer is reported unhealthy, not waited for
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 # Matching takes well under a millisecond; the buckets resolve that, and show a slow outlier.
 MATCH_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05)
@@ -95,7 +99,7 @@ async def health(bot: MedcoderBot) -> tuple[bool, str]:
     if not bot.is_ready() or not gateway_connected(bot):
         return False, "not connected to Discord's gateway"
     try:
-        await bot.store.ping()
+        await asyncio.wait_for(bot.store.ping(), PING_TIMEOUT)
     except Exception as error:  # any failure to answer is unhealthy; the reason names its kind only
         return False, f"the database does not answer ({type(error).__name__})"
     return True, "ok"
@@ -124,5 +128,11 @@ async def start_server(bot: MedcoderBot, metrics: Metrics, host: str, port: int)
     app.router.add_get("/metrics", metrics_page)
     runner = web.AppRunner(app, access_log=None)  # access lines would add nothing but noise
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:
+        await runner.cleanup()
+        raise UnusableSetting(
+            f"MEDCODER_METRICS_PORT: cannot serve metrics on {host}:{port}: {error.strerror or error}"
+        ) from error
     return runner

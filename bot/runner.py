@@ -19,7 +19,7 @@ from bot.app import MedcoderBot, create_bot
 from bot.core.knowledge import KnowledgeError
 from bot.core.store import StoreError
 from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.settings import Settings, UnusableSetting
 from bot.utils.sync import SyncResult, sync_tree
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,8 @@ def run_bot(*, shard_count: int | None = None, shards: str | None = None) -> int
         return _fail(BAD_TOKEN, EXIT_FAILURE)
     except StoreError as error:  # from setup_hook: e.g. a database newer than this code
         return _fail(f"cannot open the database {settings.database_label}: {error}", EXIT_FAILURE)
+    except UnusableSetting as error:  # e.g. the metrics port is in use
+        return _fail(str(error), EXIT_CONFIG)
     except (aiohttp.ClientError, OSError) as error:
         return _fail(f"could not reach Discord: {error}", EXIT_FAILURE)
     return EXIT_OK

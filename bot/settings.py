@@ -17,6 +17,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
+class UnusableSetting(Exception):
+    """A setting that parsed but cannot be used at start-up (a metrics port in use): said in one line."""
+
+
 class Settings(BaseSettings):
     """Everything the bot needs from its environment; defaults work for local development.
 

@@ -208,3 +208,8 @@ def test_a_bad_shards_option_names_the_flag_typed(flags: list[str], named: str) 
     env_free = run("run", *flags)  # no token needed: settings are checked first
     assert env_free.returncode == 2
     assert named in env_free.stderr and "MEDCODER_SHARDS" not in env_free.stderr
+
+
+def test_chat_treats_a_non_ascii_digit_as_a_question() -> None:
+    result = run("chat", stdin="coder courses\n²\n")
+    assert result.returncode == 0 and "Traceback" not in result.stderr

@@ -106,7 +106,7 @@ def run_chat(kb_dir: str | None, stdin: TextIO | None = None, stdout: TextIO | N
             break
         if not question:
             continue
-        if choices and question.isdigit() and 1 <= int(question) <= len(choices):
+        if choices and question.isdecimal() and question.isascii() and 1 <= int(question) <= len(choices):
             reply = engine.answer_entry(choices[int(question) - 1].entry_id)
         else:
             reply = engine.ask(question, previous=previous)

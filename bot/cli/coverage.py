@@ -25,6 +25,10 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 
 
+class OmissionsError(ValueError):
+    """knowledge/omissions.yaml is not the list of {starts, reason} items it must be."""
+
+
 @dataclass(frozen=True)
 class Uncovered:
     line: int
@@ -51,6 +55,8 @@ def load_omissions(directory: Path) -> list[tuple[str, str]]:
     if not path.is_file():
         return []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(data, list) or not all(isinstance(i, dict) and "starts" in i and "reason" in i for i in data):
+        raise OmissionsError(f"{path}: must be a list of {{starts: ..., reason: ...}} items")
     return [(str(item["starts"]).casefold(), str(item["reason"])) for item in data]
 
 
@@ -75,7 +81,11 @@ def run_coverage(kb: KnowledgeBase, article_path: str) -> int:
     if not path.is_file():
         print(f"medcoder-bot kb check --coverage: no article at {path}", file=sys.stderr)
         return 2
-    rows = uncovered(kb, path.read_text(encoding="utf-8"))
+    try:
+        rows = uncovered(kb, path.read_text(encoding="utf-8"))
+    except (OmissionsError, yaml.YAMLError) as error:
+        print(f"medcoder-bot kb check --coverage: {error}", file=sys.stderr)
+        return 1
     explained = [r for r in rows if r.reason]
     open_rows = [r for r in rows if not r.reason]
     print(f"{len(open_rows)} sentence(s) of {path.name} no answer covers, {len(explained)} omitted on purpose:")

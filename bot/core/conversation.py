@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable
 
 FOLLOW_UP_SECONDS = 600.0  # ten minutes
 MAX_MEMBERS = 10_000  # the least recently active are forgotten first
+MAX_TOPIC_WORDS = 40
 
 
 class Conversations:
@@ -42,8 +43,12 @@ class Conversations:
         return topic
 
     def remember(self, member: Hashable, topic: str) -> None:
-        """Keep `topic` (a reply's `topic`) as the member's context; an empty topic forgets it."""
+        """Keep `topic` (a reply's `topic`) as the member's context; an empty topic forgets it.
+
+        At most MAX_TOPIC_WORDS words are kept (a chatty 4,000-character message's tokens would otherwise
+        be kept whole, for every member)."""
         self._last.pop(member, None)
+        topic = " ".join(topic.split()[:MAX_TOPIC_WORDS])
         if not topic:
             return
         self._last[member] = (topic, self._clock())

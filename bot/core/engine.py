@@ -1,8 +1,10 @@
 """The answer engine: one question in, one `Reply` out.
 
-Why a separate layer over the matcher: the matcher only ranks entries; the engine decides what
-a member is shown (an answer, "did you mean", or an honest fallback) and renders the text with
-every figure's source and date, identically for the terminal and for Discord.
+Why a separate layer over the matcher: the matcher only ranks entries; the engine reads the
+message as a conversation (small talk, several questions, chatter around one question, a
+follow-up), decides what a member is shown (an answer, "did you mean", or an honest fallback),
+and returns it as structure (`Reply.blocks` with every figure's source and date) that each front
+end renders: `Reply.text` for Discord, `Reply.plain` for the terminal and `ask --json`.
 """
 
 from __future__ import annotations
@@ -43,12 +45,13 @@ class Reply:
     suggestions: tuple[Suggestion, ...] = field(default_factory=tuple)
     topic: str = ""  # the question as resolved (a follow-up joined to the one before): the next follow-up's context
     blocks: tuple[Block, ...] = field(default_factory=tuple)  # an answer's structure, one block per entry
-    notes: tuple[str, ...] = field(default_factory=tuple)  # lines after the blocks (billing, unanswered parts)
+    notes: tuple[str, ...] = field(default_factory=tuple)  # the bot's lines after the blocks (billing, ...)
+    missing: tuple[str, ...] = field(default_factory=tuple)  # parts of the member's message the article lacks
 
     @property
     def plain(self) -> str:
         """The reply without Discord markup, for the terminal and `ask --json` (`text` is Discord's)."""
-        return render.plain(self.blocks, self.notes, self.text)
+        return render.plain(self.blocks, self.notes, self.text, self.missing)
 
     @property
     def sources(self) -> tuple[Source, ...]:
@@ -107,6 +110,7 @@ BILLING_ENTRIES = frozenset({"gap-billing-vs-coding"})
 # A message that opens like this continues the previous question rather than starting a new one.
 _CUE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|also|but|or|for|in|why|how come|and for)\b", re.I)
 
+UNCLEAR = "That could be about more than one topic I cover; could you ask a little more specifically?"
 CAN_ANSWER = (
     "I answer from one article on becoming a medical coder: what coding is, the steps, education, "
     "CPC and CCS certification, experience, networking, skills, specialising, salaries by position and "
@@ -150,6 +154,7 @@ class Engine:
                 f"That message is {len(question):,} characters long; please ask one question in at most "
                 f"{MAX_QUESTION_CHARS:,} characters.",
             )
+        question = _squeeze(question)  # long whitespace runs would cost every regex below quadratic time
         tokens = self.kb.normalizer.tokens(question)
         if not tokens and not has_words(question):
             return Reply(
@@ -165,13 +170,46 @@ class Engine:
             tokens = self.kb.normalizer.tokens(question)
         reply = self._resolve(question, tokens, previous)
         if billing and reply.kind is ReplyKind.ANSWER and reply.entry_id not in BILLING_ENTRIES:
-            reply = self._with_notes(reply, (BILLING_NOTE,))
+            reply = self._compose(reply, reply.blocks, (*reply.notes, BILLING_NOTE), reply.missing)
         return reply
 
-    @staticmethod
-    def _with_notes(reply: Reply, notes: tuple[str, ...]) -> Reply:
-        notes = reply.notes + notes
-        return replace(reply, notes=notes, text=render.markdown(reply.blocks, notes))
+    def _compose(
+        self, first: Reply, blocks: tuple[Block, ...], notes: tuple[str, ...], missing: tuple[str, ...]
+    ) -> Reply:
+        """An answer of several blocks and notes that fits in MAX_ANSWER_CHARS.
+
+        When the whole answers do not fit, each is cut to its lead (short ones whole, the rest sharing
+        the room evenly); if that is still too long, the last answers are offered by title instead.
+        """
+        kept = list(blocks)
+
+        def length(extra: tuple[str, ...] = ()) -> int:
+            return len(render.markdown(tuple(kept), (*notes, *extra), missing))
+
+        if length() > MAX_ANSWER_CHARS:
+            bare = sum(len(render.markdown((replace(block, body=""),))) + 2 for block in kept)
+            left = MAX_ANSWER_CHARS - len(render.markdown((), notes, missing)) - bare - 2
+            limits: dict[int, int] = {}
+            for count, i in enumerate(sorted(range(len(kept)), key=lambda i: len(kept[i].body))):
+                limits[i] = max(0, min(len(kept[i].body), left // (len(kept) - count)))
+                left -= limits[i]
+            kept = [block.lead(limits[i]) for i, block in enumerate(kept)]
+        left_out: list[str] = []
+        while len(kept) > 1 and length((_ask_separately(left_out),)) > MAX_ANSWER_CHARS:
+            left_out.insert(0, kept.pop().title)
+        if left_out:
+            notes = (*notes, _ask_separately(left_out))
+        final = tuple(kept)
+        return Reply(
+            ReplyKind.ANSWER,
+            render.markdown(final, notes, missing),
+            first.entry_id,
+            first.score,
+            topic=first.topic,
+            blocks=final,
+            notes=notes,
+            missing=missing,
+        )
 
     def _resolve(self, question: str, tokens: list[str], previous: str | None) -> Reply:
         """The best reading of a message: its questions, a follow-up, its focus, or the whole of it.
@@ -186,7 +224,10 @@ class Engine:
             if several is not None:
                 return replace(several, topic=" ".join(tokens))
         short = len(tokens) <= FOLLOW_UP_MAX_TOKENS
-        if previous and short and (own.kind is not ReplyKind.ANSWER or _CUE.match(question)):
+        # "and the CCS?" (only a thing named) follows the previous question even though "the CCS" alone
+        # has an answer; "and what are the steps?" has its own and keeps it.
+        names_only = all(t in self.kb.normalizer.entities or t in _BARE_QUESTIONS for t in tokens)
+        if previous and short and (own.kind is not ReplyKind.ANSWER or (_CUE.match(question) and names_only)):
             joined = self._follow_up(tokens, self.kb.normalizer.tokens(previous))
             follow = self.judge(joined)
             if follow.kind is ReplyKind.ANSWER:
@@ -247,36 +288,8 @@ class Engine:
         if not answers or len(answers) + len(missing) < 2:
             return None
         first = next(iter(answers.values()))
-        notes = [f"The article doesn't cover this part of your question: “{_shorten(part)}”." for part in missing]
-        room = MAX_ANSWER_CHARS - sum(len(note) + 2 for note in notes)
-        blocks = [block for reply in answers.values() for block in reply.blocks]
-        if len(render.markdown(tuple(blocks), tuple(notes))) > MAX_ANSWER_CHARS:
-            # Each answer's lead: short answers keep all of theirs, the rest share what is left evenly.
-            left = room - sum(len(render.markdown((replace(block, body=""),))) + 2 for block in blocks)
-            limits: dict[int, int] = {}
-            for count, i in enumerate(sorted(range(len(blocks)), key=lambda i: len(blocks[i].body))):
-                limits[i] = min(len(blocks[i].body), left // (len(blocks) - count))
-                left -= limits[i]
-            blocks = [block.lead(limits[i]) for i, block in enumerate(blocks)]
-        left_out: list[str] = []
-
-        def too_long() -> bool:
-            return len(render.markdown(tuple(blocks), (*notes, _ask_separately(left_out)))) > MAX_ANSWER_CHARS
-
-        while len(blocks) > 1 and too_long():
-            # Still too long (long titles or source lines): the last answers are offered instead of shown.
-            left_out.insert(0, self.kb.entries[blocks.pop().entry_id].title)
-        if left_out:
-            notes.append(_ask_separately(left_out))
-        kept = tuple(blocks)
-        return Reply(
-            ReplyKind.ANSWER,
-            render.markdown(kept, tuple(notes)),
-            first.entry_id,
-            first.score,
-            blocks=kept,
-            notes=tuple(notes),
-        )
+        blocks = tuple(block for reply in answers.values() for block in reply.blocks)
+        return self._compose(first, blocks, (), tuple(_shorten(part) for part in missing))
 
     def threshold(self, token_count: int, margin: float) -> float:
         """The score an answer needs: lower for long questions with a clear winner, never below the floor.
@@ -316,6 +329,10 @@ class Engine:
             if m.score >= max(c.floor, best.score - c.close) and self.kb.entries[m.entry_id].kind == "fact"
         ][:MAX_SUGGESTIONS]
         if entry.kind == "gap" or len(close) < 2:
+            if entry.kind == "fact" and best.score >= self.threshold(token_count, margin):
+                # Good enough to answer but too close to another topic to choose: the article does cover
+                # it, so don't say it doesn't (no buttons: "did you mean" is kept for near ties).
+                return Reply(ReplyKind.FALLBACK, f"{UNCLEAR}\n{CAN_ANSWER}", None, round(best.score, 1))
             return self._fallback(best.score)
         suggestions = tuple(Suggestion(m.entry_id, self.kb.entries[m.entry_id].title) for m in close)
         lines = "\n".join(f"- {s.title}" for s in suggestions)
@@ -353,6 +370,17 @@ class Engine:
             None,
             round(score, 1),
         )
+
+
+# A follow-up made only of these asks about the previous question ("why?", "where?").
+_BARE_QUESTIONS = frozenset({"why", "where", "when", "example", "detail", "more"})
+_SPACES = re.compile(r"[^\S\n]+")
+_LINE_BREAKS = re.compile(r" ?\n[\s]*")
+
+
+def _squeeze(text: str) -> str:
+    """Runs of spaces to one space, runs of line breaks (and the blanks around them) to one line break."""
+    return _LINE_BREAKS.sub("\n", _SPACES.sub(" ", text)).strip()
 
 
 def _ask_separately(titles: list[str]) -> str:

@@ -50,8 +50,11 @@ class Block:
                 break
             kept += piece
         kept = kept.rstrip()
-        if len(kept) > limit:  # one sentence longer than the room: cut it at a word
-            kept = kept[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        if len(kept) > limit - 3:  # one sentence longer than the room: cut it at a word
+            kept = kept[: max(0, limit - 4)].rsplit(" ", 1)[0].rstrip(",;:")
+        if kept.count("**") % 2:  # cut inside bold: close it, or it runs on into the next block
+            kept += "**"
+        kept += " …"  # something was left out: say so
         sources = tuple(s for s in self.sources if s.figure in kept)
         return Block(self.entry_id, self.title, kept, sources)
 
@@ -72,8 +75,18 @@ def strip_markdown(text: str) -> str:
     return _SUBTEXT.sub("", text)
 
 
-def markdown(blocks: tuple[Block, ...], notes: tuple[str, ...] = ()) -> str:
-    """Discord: each block as a bold title, its body and a small-text source line; then the notes."""
+MISSING = "The article doesn't cover this part of your question: “{part}”."
+_MARKDOWN_CHARS = re.compile(r"([\\*_~`|>#\[\]()<:-])")
+
+
+def escape_markdown(text: str) -> str:
+    """A member's words quoted in a reply: markdown shown as typed (no masked links, no bold), no mention."""
+    return _MARKDOWN_CHARS.sub(r"\\\1", text).replace("@", "@\u200b")
+
+
+def markdown(blocks: tuple[Block, ...], notes: tuple[str, ...] = (), missing: tuple[str, ...] = ()) -> str:
+    """Discord: each block as a bold title, its body and a small-text source line; then what the article
+    lacks (the member's words, escaped) and the notes."""
     parts = []
     for block in blocks:
         text = f"**{block.title}**\n{block.body}"
@@ -81,10 +94,11 @@ def markdown(blocks: tuple[Block, ...], notes: tuple[str, ...] = ()) -> str:
         if provenances:
             text += "\n-# Source: " + "; ".join(provenances)
         parts.append(text)
+    parts += [MISSING.format(part=escape_markdown(part)) for part in missing]
     return "\n\n".join(parts + list(notes))
 
 
-def plain(blocks: tuple[Block, ...], notes: tuple[str, ...] = (), text: str = "") -> str:
+def plain(blocks: tuple[Block, ...], notes: tuple[str, ...] = (), text: str = "", missing: tuple[str, ...] = ()) -> str:
     """The terminal and `ask --json`: the same content with no markup; `text` for replies without blocks."""
     if not blocks:
         return strip_markdown(text)
@@ -95,4 +109,5 @@ def plain(blocks: tuple[Block, ...], notes: tuple[str, ...] = (), text: str = ""
         if provenances:
             lines.append("Source: " + "; ".join(provenances))
         parts.append("\n".join(lines))
+    parts += [MISSING.format(part=part) for part in missing]  # the terminal shows the member's words as typed
     return "\n\n".join(parts + [strip_markdown(note) for note in notes])

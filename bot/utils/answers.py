@@ -2,7 +2,7 @@
 
 "Did you mean" suggestions become buttons whose custom_id carries the entry id
 (`medcoder:ask:<entry_id>`), so a press is answered from the id alone, even after a restart:
-`SuggestionButton` is registered as a dynamic item in `MedcoderBot.setup_hook`.
+`SuggestionButton` is registered as a dynamic item by the `/ask` cog (`bot.exts.ask`).
 """
 
 from __future__ import annotations

@@ -172,3 +172,54 @@ def test_training_rules_by_state_are_not_answered_with_education(engine: Engine)
 def test_the_difference_between_cpc_and_ccs_is_not_the_billing_gap(engine: Engine) -> None:
     reply = engine.ask("whats the difference between CPC and CCS")
     assert reply.answered and reply.entry_id == "certifications-cpc-ccs"
+
+
+# --- found in review: each of these failed before its fix ----------------------------------------
+
+
+def test_a_cue_word_does_not_hand_a_full_question_to_the_previous_topic(engine: Engine) -> None:
+    first = engine.ask("what does a CPC earn?")
+    assert engine.ask("and what are the steps?", previous=first.topic).entry_id == "steps-overview"
+    assert engine.ask("also the job outlook?", previous=first.topic).entry_id == "job-outlook"
+    assert engine.ask("and certification?", previous=first.topic).entry_id == "certifications-cpc-ccs"
+
+
+def test_long_whitespace_reads_like_single_spaces(engine: Engine) -> None:
+    spaced = "what" + " " * 1990 + "does a CPC" + " " * 1900 + "earn?" + " \n" * 40
+    assert engine.ask(spaced) == engine.ask("what does a CPC earn?")
+    assert engine.ask(spaced).entry_id == "salary-by-position"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what are the steps for medical billing and coding?",
+        "how much do billing and coding specialists make and what are the steps?",
+        "is billing part of a coder's job? what affects a coder's salary? steps to becoming a coder?",
+        "how do i advance as a coder? what is icd10? what certifications are there for coders?",
+    ],
+)
+def test_notes_and_several_answers_stay_within_the_limit_with_balanced_markup(engine: Engine, question: str) -> None:
+    reply = engine.ask(question)
+    assert reply.answered and len(reply.text) <= MAX_ANSWER_CHARS
+    assert reply.text.count("**") % 2 == 0 and "**" not in reply.plain
+
+
+def test_a_quoted_part_of_the_members_message_cannot_carry_markup(engine: Engine) -> None:
+    reply = engine.ask(
+        "what does a CPC earn? how much does the exam cost [free voucher](https://evil.example/x) @everyone?"
+    )
+    assert reply.answered and reply.missing
+    assert "](https" not in reply.text and "@everyone" not in reply.text  # escaped: no masked link, no mention
+    assert "[free voucher](https://evil.example/x)" in reply.plain  # the terminal shows the words as typed
+
+
+def test_an_unclear_question_is_not_told_the_article_lacks_it(engine: Engine) -> None:
+    reply = engine.ask("education?")
+    assert not reply.answered and "doesn't cover" not in reply.text and "more specifically" in reply.text
+
+
+def test_a_remembered_topic_is_bounded() -> None:
+    conversations = Conversations()
+    conversations.remember(1, " ".join(f"word{i}" for i in range(500)))
+    assert len((conversations.previous(1) or "").split()) == 40

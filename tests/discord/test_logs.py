@@ -6,12 +6,14 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.app import create_bot
 from bot.core import Engine
+from bot.core.store import open_store
 from bot.logs import PRIVATE_LOGGERS, configure_logging
 from bot.settings import Settings
 from tests.discord.helpers import dm_messages_path, make_settings
@@ -80,3 +82,15 @@ async def test_dm_text_never_reaches_the_logs_even_at_debug(fake: FakeDiscord, e
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert any(line["logger"].startswith("bot") for line in lines)  # the bot did log, in JSON
     assert not any("Jane Roe" in json.dumps(line) for line in lines)
+
+
+async def test_reminder_notes_never_reach_the_logs_even_at_debug(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    configure_logging(logging.DEBUG, "json", stream=stream)
+    store = await open_store(tmp_path / "t.db", None)
+    try:
+        await store.add_reminder(42, "SECRET-NOTE call Dr Roe", datetime.now(UTC), timezone="UTC")
+        await store.record_unanswered("SECRET-QUESTION about my diagnosis", cap=10)
+    finally:
+        await store.close()
+    assert "SECRET" not in stream.getvalue()

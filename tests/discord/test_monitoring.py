@@ -12,10 +12,12 @@ from typing import Any
 
 import aiohttp
 import discord
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import create_bot
 from bot.core import Engine
+from bot.settings import UnusableSetting
 from tests.discord.helpers import dm_messages_path, make_settings, reply_to
 from tests.fakediscord import FakeDiscord, running_bot
 
@@ -130,3 +132,17 @@ async def test_healthz_is_503_when_the_gateway_drops(fake: FakeDiscord, engine: 
             seen.append(answer)
     [(status, body)] = seen
     assert status == 503 and json.loads(body)["reason"] in {"not connected to Discord's gateway", "the bot is closed"}
+
+
+async def test_a_metrics_port_in_use_stops_start_up_with_one_clear_error(
+    fake: FakeDiscord, engine: Engine, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        bot = create_bot(make_settings(fake, tmp_path, metrics_port=port), engine)
+        with pytest.raises(UnusableSetting, match=rf"MEDCODER_METRICS_PORT: cannot serve metrics on 127.0.0.1:{port}"):
+            async with running_bot(bot, fake, guild_ready_timeout=0.1):
+                pass
+    assert bot.metrics is not None and bot._metrics_server is None  # nothing left listening
