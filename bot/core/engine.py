@@ -355,7 +355,7 @@ class Engine:
     def block(entry: Entry) -> Block:
         """An entry's answer as a block, with the provenance of every figure it shows."""
         sources = tuple(Source(f.value, f.source, f.date) for f in entry.figures)
-        return Block(entry.id, entry.title, entry.answer, sources)
+        return Block(entry.id, entry.title, entry.answer, sources, entry.related)
 
     def _answer(self, entry: Entry, score: float) -> Reply:
         return Reply(

@@ -28,12 +28,14 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """One entry's answer: its title, its body (Discord markdown as written) and its figures' sources."""
+    """One entry's answer: its title, its body (Discord markdown as written), its figures' sources, and
+    the entries the knowledge base relates to it (for a front end that offers "see also")."""
 
     entry_id: str
     title: str
     body: str
     sources: tuple[Source, ...] = field(default_factory=tuple)
+    related: tuple[str, ...] = field(default_factory=tuple)
 
     def provenances(self) -> list[str]:
         return list(dict.fromkeys(s.provenance for s in self.sources))
@@ -56,7 +58,7 @@ class Block:
             kept += "**"
         kept += " …"  # something was left out: say so
         sources = tuple(s for s in self.sources if s.figure in kept)
-        return Block(self.entry_id, self.title, kept, sources)
+        return Block(self.entry_id, self.title, kept, sources, self.related)
 
 
 # Sentence or line boundaries, kept with what precedes them; "2." numbering a list item is no sentence end.

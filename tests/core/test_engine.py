@@ -170,3 +170,21 @@ def test_any_unicode_never_raises(text: str) -> None:
 
 
 _ENGINE = Engine.load()
+
+
+def test_an_answer_is_structure_each_front_end_renders(engine: Engine) -> None:
+    """Title, body, figures with provenance and related entries; Discord's markdown and the plain text agree."""
+    reply = engine.ask("median salary")
+    [block] = reply.blocks
+    assert block.title == "Median salary" and block.related[0] == "salary-by-position"
+    [source] = reply.sources
+    assert (source.figure, source.source, source.date) == ("$44,090", "U.S. Bureau of Labor Statistics", "May 2020")
+    assert (
+        reply.text.startswith("**Median salary**")
+        and "\n-# Source: U.S. Bureau of Labor Statistics, May 2020" in reply.text
+    )
+    assert (
+        reply.plain.startswith("Median salary\n")
+        and "\nSource: U.S. Bureau of Labor Statistics, May 2020" in reply.plain
+    )
+    assert "**" not in reply.plain and "-#" not in reply.plain
