@@ -14,22 +14,9 @@ from PIL import Image
 from bot.cli import build_parser
 from bot.core import Engine
 from bot.core.charts import SALARY_VIEWS, chart_entry, plan_salary_chart, render_salary_chart
+from tests.test_cli import run  # the same subprocess runner: the CLI as a user starts it
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd or ROOT,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(("args", "view"), [(("--view", "sector"), "sector"), ((), "position")])
