@@ -317,7 +317,8 @@ class Engine:
         entry = self.kb.entries[best.entry_id]
         margin = best.score - runner_up
         confident = (best.score >= self.threshold(token_count, margin) and margin >= c.margin) or (
-            best.score >= c.lead_score and margin >= c.lead_margin
+            # A clear lead at a lower score needs more than one word: "real" alone is no topic.
+            token_count > 1 and best.score >= c.lead_score and margin >= c.lead_margin
         )
         if confident and entry.kind == "gap":
             return Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{CAN_ANSWER}", entry.id, best.score)

@@ -223,3 +223,9 @@ def test_a_remembered_topic_is_bounded() -> None:
     conversations = Conversations()
     conversations.remember(1, " ".join(f"word{i}" for i in range(500)))
     assert len((conversations.previous(1) or "").split()) == 40
+
+
+def test_one_vague_word_is_not_answered_on_a_clear_lead_alone(engine: Engine) -> None:
+    """'is that real?' leaves one word, 'real', which only the experience step's 'real world' shares."""
+    assert not engine.ask("is that real?").answered
+    assert engine.ask("outlook").answered  # one strong word still is
