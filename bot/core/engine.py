@@ -316,7 +316,8 @@ class Engine:
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         entry = self.kb.entries[best.entry_id]
         margin = best.score - runner_up
-        confident = (best.score >= self.threshold(token_count, margin) and margin >= c.margin) or (
+        answerable = best.score >= self.threshold(token_count, margin)  # high enough, margin aside
+        confident = (answerable and margin >= c.margin) or (
             # A clear lead at a lower score needs more than one word: "real" alone is no topic.
             token_count > 1 and best.score >= c.lead_score and margin >= c.lead_margin
         )
@@ -330,7 +331,7 @@ class Engine:
             if m.score >= max(c.floor, best.score - c.close) and self.kb.entries[m.entry_id].kind == "fact"
         ][:MAX_SUGGESTIONS]
         if entry.kind == "gap" or len(close) < 2:
-            if entry.kind == "fact" and best.score >= self.threshold(token_count, margin):
+            if entry.kind == "fact" and answerable:
                 # Good enough to answer but too close to another topic to choose: the article does cover
                 # it, so don't say it doesn't (no buttons: "did you mean" is kept for near ties).
                 return Reply(ReplyKind.FALLBACK, f"{UNCLEAR}\n{CAN_ANSWER}", None, round(best.score, 1))

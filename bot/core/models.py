@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.core.render import provenance
+
 ENTRY_ID = r"^[a-z0-9][a-z0-9-]{1,63}$"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*]|\d+\.)\s")
 _STEP_PREFIX = re.compile(r"^\s*step\s*\d+\s*[:.,\-–]\s*", re.IGNORECASE)
@@ -54,7 +56,7 @@ class Figure(BaseModel):
     @property
     def provenance(self) -> str:
         """'U.S. Bureau of Labor Statistics, May 2020' or '…, undated in the article'."""
-        return f"{self.source}, {self.date}" if self.date else f"{self.source}, undated in the article"
+        return provenance(self.source, self.date)
 
 
 def short_title(title: str) -> str:

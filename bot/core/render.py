@@ -23,7 +23,12 @@ class Source:
 
     @property
     def provenance(self) -> str:
-        return f"{self.source}, {self.date}" if self.date else f"{self.source}, undated in the article"
+        return provenance(self.source, self.date)
+
+
+def provenance(source: str, date: str | None) -> str:
+    """'U.S. Bureau of Labor Statistics, May 2020' or '…, undated in the article': the one wording of a source."""
+    return f"{source}, {date}" if date else f"{source}, undated in the article"
 
 
 @dataclass(frozen=True, slots=True)
