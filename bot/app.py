@@ -95,19 +95,18 @@ class MedcoderBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Async start-up, once per process (unlike `on_ready`, which fires on every reconnect)."""
         self.tree.error(on_app_command_error)
-        if self.commands_only:
-            for extension in EXTENSIONS:
-                await self.load_extension(extension)
-            return
-        # The store opens (and migrates) before any extension loads, so every cog can rely on it;
-        # a database newer than the code stops start-up here with a clear StoreError.
-        self._store = await open_store(self.settings.db, self.settings.database_dsn, clock=self.clock)
-        self.store = self._store
-        if self.settings.record_unanswered:
-            self.unanswered = UnansweredCounter(self.store, cap=self.settings.unanswered_cap, clock=self.clock)
-            self.unanswered.start()
+        if not self.commands_only:  # `sync` needs the commands only: no database, no counters
+            # The store opens (and migrates) before any extension loads, so every cog can rely on it;
+            # a database newer than the code stops start-up here with a clear StoreError.
+            self._store = await open_store(self.settings.db, self.settings.database_dsn, clock=self.clock)
+            self.store = self._store
+            if self.settings.record_unanswered:
+                self.unanswered = UnansweredCounter(self.store, cap=self.settings.unanswered_cap, clock=self.clock)
+                self.unanswered.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        if self.commands_only:
+            return
         log.info("Loaded %d extensions: %s", len(EXTENSIONS), ", ".join(EXTENSIONS))
         if self.settings.metrics_port is not None:
             await self._serve_metrics(self.settings.metrics_host, self.settings.metrics_port)
