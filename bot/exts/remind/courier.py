@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DM_CHANNEL_CACHE = 50_000  # member ids -> DM channel ids: two ints each, a few MB at most
-# How each failed delivery is counted in the metrics (`DeliveryOutcome.DM_CLOSED` pauses the member's reminders).
-UNDELIVERED = {
+# How each delivery outcome is counted in the metrics (`DM_CLOSED` pauses the member's reminders).
+OUTCOME_LABELS = {
     DeliveryOutcome.DM_CLOSED: "paused",
     DeliveryOutcome.RETRY: "retried",
     DeliveryOutcome.DROP: "dropped",
@@ -58,10 +58,10 @@ class Courier:
             log.info(
                 "reminder %s to member %s not delivered (%r): %s", reminder.id, reminder.user_id, error, outcome.value
             )
-            self.bot.count_delivery(UNDELIVERED[outcome])
+            self.bot.count_delivery(OUTCOME_LABELS[outcome])
             return outcome
         late_by = (self.bot.clock.now() - reminder.due_at).total_seconds()
-        self.bot.count_delivery("delivered", late_by=max(0.0, late_by))
+        self.bot.count_delivery(OUTCOME_LABELS[DeliveryOutcome.SENT], late_by=max(0.0, late_by))
         return DeliveryOutcome.SENT
 
     async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
