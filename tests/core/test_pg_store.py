@@ -17,9 +17,9 @@ from bot.core.clock import FakeClock
 from bot.core.scheduler import DeliveryOutcome, ReminderScheduler
 from bot.core.store import Reminder, StoreError
 from bot.core.store.migrate import load_migrations
-from bot.core.store.postgres import PostgresStore, load_pg_migrations, migrate_pg, pg_schema_version
+from bot.core.store.postgres import PostgresDatabase, PostgresStore, migrate_pg, pg_schema_version
 
-MIGRATIONS = load_pg_migrations()
+MIGRATIONS = load_migrations(dialect="postgresql")
 LATEST = MIGRATIONS[-1].version
 USER = 42
 LEASE = timedelta(minutes=5)
@@ -187,4 +187,5 @@ async def test_a_sleeping_scheduler_wakes_for_a_reminder_added_by_another_proces
             assert (await asyncio.wait_for(delivered.get(), 5)).id == now.id
         finally:
             await scheduler.stop()
-        assert mine._listeners == []  # stopping the scheduler stopped listening
+        assert isinstance(mine._db, PostgresDatabase)
+        assert mine._db._listeners == []  # stopping the scheduler stopped listening

@@ -19,6 +19,7 @@ from bot.core.clock import FakeClock
 from bot.core.knowledge import load_knowledge
 from bot.core.store import LimitError, SQLiteStore, Store, StoreError, build_checklist
 from bot.core.store.models import UnansweredCount
+from bot.core.store.sqlite import SQLiteDatabase
 from tests.pg import Backend
 
 LEASE = timedelta(minutes=5)
@@ -42,7 +43,8 @@ async def test_pragmas(tmp_path: Path, clock: FakeClock) -> None:
     with sqlite3.connect(tmp_path / "p.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store = await SQLiteStore.open(tmp_path / "p.db", clock=clock)
-    db = store._db
+    assert isinstance(store._db, SQLiteDatabase)
+    db = store._db.raw
     assert (await db.execute_fetchall("PRAGMA foreign_keys"))[0][0] == 1
     assert (await db.execute_fetchall("PRAGMA busy_timeout"))[0][0] == 5000
     assert (await db.execute_fetchall("PRAGMA synchronous"))[0][0] == 1  # NORMAL

@@ -1,8 +1,9 @@
 """What the bot needs from storage, independent of the database behind it.
 
-Why an abstract base: SQLite (the default) and PostgreSQL (several processes) both implement it.
-Cogs, the scheduler and the tests are written against `Store`, and both backends pass the same
-tests. All times are aware UTC datetimes; user ids are Discord snowflakes (ints).
+Why an interface: cogs, the scheduler and the tests are written against `Store`, whichever
+database is behind it. Its one implementation, `bot.core.store.sql.SQLStore`, runs on SQLite (the
+default) and PostgreSQL (several processes), and both pass the same tests. All times are aware UTC
+datetimes; user ids are Discord snowflakes (ints).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ MAX_ACTIVE_REMINDERS = 25
 Unlisten = Callable[[], Awaitable[None]]
 
 
-async def _nothing_to_stop() -> None:
+async def nothing_to_stop() -> None:
     return None
 
 
@@ -68,7 +69,7 @@ class Store(ABC):
         scheduler themselves; a shared database (PostgreSQL) also has to hear about reminders
         that other processes added, so their dispatchers don't sleep past a sooner one.
         """
-        return _nothing_to_stop
+        return nothing_to_stop
 
     # Member settings
     @abstractmethod
