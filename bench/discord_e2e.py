@@ -72,6 +72,7 @@ if str(ROOT) not in sys.path:
 RATIO_TARGET = 0.8  # medcoder /ask rate >= 0.8 x the minimal bot's
 READY_TARGET_S = 1.5  # process start to ready
 RSS_TARGET_MB = 100.0  # resident memory after ready
+FOOTPRINT_TARGET = 1.3  # ready time and resident memory at most 1.3 x the minimal bot's (issue 4)
 
 MINIMAL_ANSWER = "Medical coders turn diagnoses and procedures into standard codes."
 READY_MARKER = "BENCH-READY"
@@ -382,7 +383,7 @@ def child(kind: str) -> None:
     t = time.perf_counter()
     tmp = tempfile.mkdtemp(prefix="medcoder-bench-")
     if kind == "medcoder":
-        import bot.app  # timed on its own: discord.py, pydantic and the engine's modules
+        import bot.app  # timed on its own: discord.py, the settings and the engine's modules
 
         t_import = time.perf_counter()
         bot = medcoder_bot(Path(tmp) / "bench.db", "fake.bot.token")  # loads and indexes the knowledge base
@@ -524,6 +525,13 @@ def report_startup(samples: dict[str, list[dict[str, Any]]]) -> None:
             f"      before the bot's imports {med('rss_start_mb'):.1f} MB,"
             f" after its imports and build {med('rss_built_mb'):.1f} MB"
         )
+    ready_by = {kind: statistics.median(r["spawn_to_ready_s"] for r in rs) for kind, rs in samples.items()}
+    rss_by = {kind: statistics.median(r["rss_ready_mb"] for r in rs) for kind, rs in samples.items()}
+    ready_ratio, rss_ratio = ready_by["medcoder"] / ready_by["minimal"], rss_by["medcoder"] / rss_by["minimal"]
+    print(
+        f"  footprint medcoder/minimal: ready {ready_ratio:.2f}x, resident memory {rss_ratio:.2f}x"
+        f"   target <= {FOOTPRINT_TARGET}x: {verdict(max(ready_ratio, rss_ratio) <= FOOTPRINT_TARGET)}"
+    )
 
 
 def main() -> None:

@@ -12,14 +12,12 @@ import sys
 
 import aiohttp
 import discord
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
 
 from bot.app import MedcoderBot, create_bot
 from bot.core.knowledge import KnowledgeError
 from bot.core.store import StoreError
 from bot.logs import configure_logging
-from bot.settings import Settings, UnusableSetting
+from bot.settings import InvalidSettings, Settings, UnusableSetting
 from bot.utils.sync import SyncResult, sync_tree
 
 log = logging.getLogger(__name__)
@@ -37,10 +35,6 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _reason(message: str) -> str:
-    return message.removeprefix("Value error, ")
-
-
 # The command-line options that override a setting: an error names what the user typed.
 FLAGS = {"shard_count": "--shard-count", "shards": "--shards"}
 
@@ -50,17 +44,14 @@ def _load_settings(**overrides: object) -> Settings | None:
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**given)  # type: ignore[arg-type]
-    except ValidationError as error:
+    except InvalidSettings as error:
         problems = "; ".join(
-            f"{Settings.env_name(str(e['loc'][0])) if e['loc'] else 'settings'}: {_reason(e['msg'])}"
-            for e in error.errors()
+            f"{Settings.env_name(field) if field else 'settings'}: {reason}" for field, reason in error.errors
         )
         for field in given:
             if field in FLAGS:
                 problems = problems.replace(Settings.env_name(field), FLAGS[field])
         _fail(f"invalid settings: {problems}", EXIT_CONFIG)
-    except SettingsError as error:
-        _fail(f"invalid settings: {error} (lists are JSON, e.g. [123, 456])", EXIT_CONFIG)
     return None
 
 

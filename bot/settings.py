@@ -3,84 +3,236 @@
 One place knows the variable names and parses their values, so a typo in a value stops start-up
 with the variable's name instead of failing later mid-conversation. (The CLI's quick start only
 peeks at `DISCORD_TOKEN` to choose between the Discord bot and the terminal chat.)
+
+Why no settings library: these are a dozen scalar variables. pydantic-settings (used before) loaded
+pydantic and every configuration source it supports (cloud secret stores, TOML, a CLI parser) on
+each start: about 80 ms and 10 MB, more than everything else the bot adds to a bare discord.py bot.
+Invalid values raise `InvalidSettings`, naming every bad variable at once.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Literal
-
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Any, Literal, get_args
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
+ENV_PREFIX = "MEDCODER_"
 
 
 class UnusableSetting(Exception):
     """A setting that parsed but cannot be used at start-up (a metrics port in use): said in one line."""
 
 
-class Settings(BaseSettings):
+class InvalidSettings(ValueError):
+    """One or more settings cannot be parsed: `errors` holds (field, reason) pairs, a field of "" for
+    a problem of several settings together."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{field or 'settings'}: {reason}" for field, reason in errors))
+
+
+class SecretStr:
+    """A value kept out of `repr` and `str` (tokens, database passwords), so logs and tracebacks never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretStr) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __str__(self) -> str:
+        return "**********" if self._value else ""
+
+    def __repr__(self) -> str:
+        return f"SecretStr('{self}')"
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    return value
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"must be a whole number, got {value!r}")
+
+
+def _bounded(low: int | None = None, high: int | None = None) -> Callable[[object], int]:
+    def check(value: object) -> int:
+        number = _whole(value)
+        if low is not None and number < low:
+            raise ValueError(f"must be at least {low}")
+        if high is not None and number > high:
+            raise ValueError(f"must be at most {high}")
+        return number
+
+    return check
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "on", "t", "true", "y", "yes"}:
+        return True
+    if text in {"0", "off", "f", "false", "n", "no"}:
+        return False
+    raise ValueError(f"must be true or false, got {value!r}")
+
+
+def _one_of(choices: tuple[str, ...], *, upper: bool = False) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        text = _text(value).strip()
+        text = text.upper() if upper else text
+        if text not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
+        return text
+
+    return check
+
+
+def _token(value: object) -> SecretStr | None:
+    """A blank or whitespace-only token means "no token", so the runner can say so clearly."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    text = _text(value).strip()
+    return SecretStr(text) if text else None
+
+
+def _postgres_url(value: object) -> SecretStr:
+    """Only PostgreSQL URLs: a typo (or a sqlite:// URL) fails at start-up, not at the first query."""
+    url = value.get_secret_value() if isinstance(value, SecretStr) else _text(value)
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ValueError("must be a postgresql:// URL (leave it unset to use SQLite at MEDCODER_DB)")
+    return SecretStr(url)
+
+
+def _shard_range(value: object) -> str:
+    text = _text(value)
+    parse_shard_range(text)
+    return text
+
+
+def _owner_ids(value: object) -> frozenset[int]:
+    """A single id (`MEDCODER_OWNER_IDS=123`) or a JSON list (`[123, 456]`)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValueError(f"must be one id or a JSON list of ids, e.g. [123, 456]; got {value!r}") from None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return frozenset({value})
+    if not isinstance(value, list | tuple | set | frozenset):
+        raise ValueError("must be one id or a JSON list of ids, e.g. [123, 456]")
+    return frozenset(_whole(item) for item in value)
+
+
+# Each field's parser; a value given in Python (an override, a test) goes through the same one.
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "discord_token": _token,
+    "db": Path,
+    "database_url": _postgres_url,
+    "dev_guild": _whole,
+    "shard_count": _bounded(low=1),
+    "shards": _shard_range,
+    "log_level": _one_of(get_args(LogLevel), upper=True),
+    "log_format": _one_of(get_args(LogFormat)),
+    "metrics_port": _bounded(low=1, high=65535),
+    "metrics_host": _text,
+    "owner_ids": _owner_ids,
+    "record_unanswered": _flag,
+    "unanswered_cap": _bounded(low=1),
+}
+_BLANK_IS_NONE = {"discord_token", "database_url", "dev_guild", "shard_count", "shards", "metrics_port"}
+
+
+@dataclass(frozen=True, init=False)
+class Settings:
     """Everything the bot needs from its environment; defaults work for local development.
 
     Variables: `DISCORD_TOKEN`, `MEDCODER_DB`, `MEDCODER_DATABASE_URL`, `MEDCODER_DEV_GUILD`,
     `MEDCODER_LOG_LEVEL`, `MEDCODER_LOG_FORMAT`, `MEDCODER_OWNER_IDS`, `MEDCODER_SHARD_COUNT`,
     `MEDCODER_SHARDS`, `MEDCODER_RECORD_UNANSWERED`, `MEDCODER_UNANSWERED_CAP`, `MEDCODER_METRICS_PORT`,
-    `MEDCODER_METRICS_HOST` (see `.env.example`).
-    Real environment variables win over `.env`.
+    `MEDCODER_METRICS_HOST` (see `.env.example`). Names are case-insensitive; an empty value
+    (`NAME=`, as copied from .env.example) means the default. Keyword arguments (command-line options,
+    tests) win over real environment variables, which win over `.env`; `_env_file=None` skips `.env`.
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="MEDCODER_",
-        env_file=".env",
-        env_file_encoding="utf-8",
-        env_ignore_empty=True,  # `NAME=` (as copied from .env.example) means "use the default"
-        extra="ignore",  # `.env` may hold variables for other tools
-        frozen=True,
-    )
-
     # Discord's own name for it, so it carries no MEDCODER_ prefix.
-    discord_token: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "discord_token")
-    )
+    discord_token: SecretStr | None = None
     db: Path = Path("medcoder.db")
     # postgresql://… to share one PostgreSQL database between several bot processes; unset: SQLite at `db`.
     database_url: SecretStr | None = None
     dev_guild: int | None = None
     # Sharding, for a bot in thousands of servers run as several processes: how many shards in all,
     # and which of them this process runs ("A-B", inclusive). Unset: Discord's recommended count, all here.
-    shard_count: int | None = Field(default=None, ge=1)
+    shard_count: int | None = None
     shards: str | None = None
     log_level: LogLevel = "INFO"
     # "text" (the default; coloured only on a terminal) or "json": one object per line, for collectors.
-    log_format: Literal["text", "json"] = "text"
+    log_format: LogFormat = "text"
     # Health and Prometheus metrics over HTTP, off unless a port is given; loopback unless a host is.
-    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     owner_ids: frozenset[int] = frozenset()
     # Count questions the knowledge base could not answer (cleaned text only, no member id), keeping
     # at most `unanswered_cap` distinct texts; `medcoder-bot kb gaps` reports them.
     record_unanswered: bool = True
-    unanswered_cap: int = Field(default=1000, ge=1)
+    unanswered_cap: int = 1000
 
-    @field_validator("discord_token", mode="before")
-    @classmethod
-    def _blank_token_is_missing(cls, value: object) -> object:
-        """A blank or whitespace-only token means "no token", so the runner can say so clearly."""
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        if isinstance(value, str):
-            return value.strip() or None
-        return value
+    def __init__(self, _env_file: str | Path | None = ".env", **overrides: Any) -> None:
+        raw = _environment(_env_file)
+        raw.update((name, value) for name, value in overrides.items() if name in _PARSERS)
+        errors: list[tuple[str, str]] = []
+        for name, parse in _PARSERS.items():
+            if name not in raw:
+                continue
+            value = raw[name]
+            if value is None or (name in _BLANK_IS_NONE and isinstance(value, str) and not value.strip()):
+                object.__setattr__(self, name, None)
+                continue
+            try:
+                object.__setattr__(self, name, parse(value))
+            except ValueError as error:
+                errors.append((name, str(error)))
+        if not errors:
+            errors.extend(self._shards_fit_the_count())
+        if errors:
+            raise InvalidSettings(errors)
 
-    @field_validator("database_url")
-    @classmethod
-    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
-        """Only PostgreSQL URLs: a typo (or a sqlite:// URL) fails at start-up, not at the first query."""
-        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
-            raise ValueError("must be a postgresql:// URL (leave it unset to use SQLite at MEDCODER_DB)")
-        return value
+    def _shards_fit_the_count(self) -> list[tuple[str, str]]:
+        """A range needs the total (every process must agree on it) and must lie inside it."""
+        if self.shards is None:
+            return []
+        if self.shard_count is None:
+            return [("", "MEDCODER_SHARDS needs MEDCODER_SHARD_COUNT (the total number of shards)")]
+        if max(parse_shard_range(self.shards)) >= self.shard_count:
+            return [("", f"MEDCODER_SHARDS {self.shards} is outside 0-{self.shard_count - 1}")]
+        return []
 
     @property
     def database_dsn(self) -> str | None:
@@ -100,51 +252,39 @@ class Settings(BaseSettings):
             netloc += f":{parts.port}"
         return f"{parts.scheme}://{netloc}{parts.path}"
 
-    @field_validator("shards")
-    @classmethod
-    def _shard_range(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_shard_range(value)
-        return value
-
-    @model_validator(mode="after")
-    def _shards_fit_the_count(self) -> Settings:
-        """A range needs the total (every process must agree on it) and must lie inside it."""
-        if self.shards is not None:
-            if self.shard_count is None:
-                raise ValueError("MEDCODER_SHARDS needs MEDCODER_SHARD_COUNT (the total number of shards)")
-            if max(parse_shard_range(self.shards)) >= self.shard_count:
-                raise ValueError(f"MEDCODER_SHARDS {self.shards} is outside 0-{self.shard_count - 1}")
-        return self
-
     @property
     def shard_ids(self) -> list[int] | None:
         """The shards this process runs, or None for all of them."""
         return None if self.shards is None else parse_shard_range(self.shards)
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper_log_level(cls, value: object) -> object:
-        return value.strip().upper() if isinstance(value, str) else value
-
-    @field_validator("owner_ids", mode="before")
-    @classmethod
-    def _one_id_is_a_set(cls, value: object) -> object:
-        """Accept a single id (`MEDCODER_OWNER_IDS=123`) as well as a JSON list (`[123, 456]`)."""
-        if isinstance(value, int):
-            return {value}
-        return value
 
     @classmethod
     def env_name(cls, field: str) -> str:
         """The environment variable behind a field, for messages about a bad value."""
         if field == "discord_token":
             return "DISCORD_TOKEN"
-        return f"MEDCODER_{field.upper()}" if field in cls.model_fields else field
+        return f"{ENV_PREFIX}{field.upper()}" if field in {f.name for f in fields(cls)} else field
 
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+
+def _environment(env_file: str | Path | None) -> dict[str, str]:
+    """The raw values by field name: `.env` first, then the real environment over it; empty values dropped."""
+    sources: list[Mapping[str, str | None]] = []
+    if env_file is not None and Path(env_file).is_file():
+        from dotenv import dotenv_values  # noqa: PLC0415  (only a process that has a .env pays for the parser)
+
+        sources.append(dotenv_values(env_file, encoding="utf-8"))
+    sources.append(os.environ)
+    names = {Settings.env_name(name).lower(): name for name in _PARSERS}
+    raw: dict[str, str] = {}
+    for source in sources:
+        for key, value in source.items():
+            name = names.get(key.lower())
+            if name is not None and value:
+                raw[name] = value
+    return raw
 
 
 def parse_shard_range(text: str) -> list[int]:

@@ -308,7 +308,7 @@ def test_steps_summary_comes_from_the_step_data(engine: Engine) -> None:
 
 def test_steps_summary_does_not_depend_on_the_overview_prose(engine: Engine) -> None:
     overview = engine.kb.entries["steps-overview"]
-    reworded = overview.model_copy(update={"answer": "Just prose, no list at all."})
+    reworded = dataclasses.replace(overview, answer="Just prose, no list at all.")
     entries = {**engine.kb.entries, "steps-overview": reworded}
     kb = dataclasses.replace(engine.kb, entries=entries)
     assert steps_summary(SimpleNamespace(kb=kb)) == steps_summary(engine)  # type: ignore[arg-type]
@@ -317,7 +317,7 @@ def test_steps_summary_does_not_depend_on_the_overview_prose(engine: Engine) -> 
 def test_short_title_drops_step_prefix(engine: Engine) -> None:
     entry = engine.kb.entries["step-experience"]
     assert entry.title == "Step 3: Practical experience" and entry.short_title == "Practical experience"
-    assert entry.model_copy(update={"title": "Networking"}).short_title == "Networking"
+    assert dataclasses.replace(entry, title="Networking").short_title == "Networking"
 
 
 # --- structure -------------------------------------------------------------------------------

@@ -146,12 +146,10 @@ def _run_discord(*, shard_count: int | None = None, shards: str | None = None) -
 def _token_configured() -> bool:
     if os.environ.get("DISCORD_TOKEN", "").strip():
         return True
-    from pydantic import ValidationError
-
-    from bot.settings import Settings
+    from bot.settings import InvalidSettings, Settings
 
     try:
         token = Settings().discord_token
-    except ValidationError:
+    except InvalidSettings:
         return True  # let the Discord runner report the bad setting in one clear line
     return token is not None and bool(token.get_secret_value().strip())

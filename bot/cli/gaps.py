@@ -13,12 +13,9 @@ import asyncio
 import sqlite3
 import sys
 
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
-
 from bot.core.knowledge import KnowledgeError, load_knowledge
 from bot.core.store import StoreError, open_store
-from bot.settings import Settings
+from bot.settings import InvalidSettings, Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 DEFAULT_TOP = 10
@@ -68,7 +65,7 @@ def run_gaps(top: int = DEFAULT_TOP, *, kb_dir: str | None = None) -> int:
         return EXIT_USAGE
     try:
         settings = Settings()
-    except (ValidationError, SettingsError) as error:
+    except InvalidSettings as error:
         print(f"invalid settings: {error}", file=sys.stderr)
         return EXIT_USAGE
     if settings.database_dsn is None and not settings.db.exists():

@@ -1,6 +1,6 @@
 """Salary charts: a knowledge-base entry's pay figures drawn as a horizontal bar chart (PNG).
 
-Why Pillow and not matplotlib: Pillow imports in tens of milliseconds, adds a few megabytes and
+Why Pillow and not matplotlib: Pillow imports in about ten milliseconds, adds a few megabytes and
 draws a 1,000-pixel chart in milliseconds; matplotlib costs far more in start-up time and memory for
 three or four bars. Why everything comes from the `Entry`: the title, every bar's label and value and
 the "Source: …" caption are read from the entry's figures, so a corrected figure or provenance in the
@@ -9,7 +9,8 @@ YAML changes the picture with no code change, and the chart can never disagree w
 Why a cache rendered on first use (not at start-up): the figures never change while the process
 runs, so each chart is drawn once per process and every later request only looks the bytes up. Doing
 it lazily keeps start-up (which has its own time and memory budget) free of work most processes may
-never need; the first request pays one render (tens of milliseconds, off the event loop in the cog).
+never need (Pillow itself is imported by the first render, not when the `/salary` cog loads); the
+first request pays one render (tens of milliseconds, off the event loop in the cog).
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
-
 from bot.core.models import Entry, Figure
 
 if TYPE_CHECKING:
+    from PIL import ImageFont
+
     from bot.core.engine import Engine
+
+    Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 # The `/salary` views (shared by the cog and the CLI) and the entry each one shows...
 SALARY_VIEWS: dict[str, str] = {
@@ -47,7 +50,6 @@ TEXT = (242, 243, 245)
 MUTED = (181, 186, 193)  # the caption: still above 7:1 on the card
 BAR = (88, 101, 242)  # #5865f2
 
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 _MONEY = re.compile(r"^\$?\s*(\d[\d,]*(?:\.\d+)?)\s*%?$")
 
 
@@ -94,6 +96,8 @@ def load_font(size: int) -> Font:
     Pillow older than 10.1 or built without FreeType only has the small bitmap font; the chart is
     still drawn with it (smaller text) rather than failing.
     """
+    from PIL import ImageFont  # noqa: PLC0415  (Pillow loads with the first chart, not at start-up)
+
     try:
         return ImageFont.load_default(size=size)
     except (TypeError, ImportError, OSError, AttributeError):
@@ -187,6 +191,8 @@ def plan_salary_chart(entry: Entry, *, width: int = 1000) -> ChartLayout:
 
 def draw_chart(layout: ChartLayout) -> bytes:
     """Draw a planned chart and encode it as PNG."""
+    from PIL import Image, ImageDraw  # noqa: PLC0415  (see load_font)
+
     image = Image.new("RGB", (layout.width, layout.height), BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, layout.width - 1, layout.height - 1), outline=BORDER, width=2)

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
-from bot.core.models import Entry, Lexicon
+from bot.core.models import Entry, Lexicon, ModelError
 from bot.core.normalize import Normalizer
 
 LEXICON_FILE = "lexicon.yaml"
@@ -137,10 +136,9 @@ def _load_lexicon(path: Path, problems: list[Problem]) -> Lexicon | None:
     if data is None:
         return None
     try:
-        return Lexicon.model_validate(data)
-    except ValidationError as exc:
-        for err in exc.errors():
-            problems.append(Problem(path.name, None, _loc(err["loc"]), _reason(err)))
+        return Lexicon.parse(data)
+    except ModelError as exc:
+        problems.extend(Problem(path.name, None, _loc(loc), reason) for loc, reason in exc.errors)
     return None
 
 
@@ -158,24 +156,15 @@ def _load_entries(path: Path, problems: list[Problem]) -> Iterator[Entry]:
             problems.append(Problem(path.name, label, None, "an entry must be a mapping of fields"))
             continue
         try:
-            yield Entry.model_validate(raw)
-        except ValidationError as exc:
-            for err in exc.errors():
-                problems.append(Problem(path.name, label, _loc(err["loc"]), _reason(err)))
+            yield Entry.parse(raw)
+        except ModelError as exc:
+            problems.extend(Problem(path.name, label, _loc(loc), reason) for loc, reason in exc.errors)
 
 
 def _loc(loc: tuple[int | str, ...]) -> str | None:
     parts = [f"[{p}]" if isinstance(p, int) else str(p) for p in loc]
     text = "".join(p if p.startswith("[") else f".{p}" for p in parts).lstrip(".")
     return text or None
-
-
-def _reason(err: Any) -> str:
-    if err["type"] == "extra_forbidden":
-        return "unknown field"
-    if err["type"] == "missing":
-        return "required field is missing"
-    return str(err["msg"]).removeprefix("Value error, ")
 
 
 def _entry_words(entries: Any) -> list[str]:

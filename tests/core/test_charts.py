@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 import time
@@ -114,7 +115,7 @@ def test_bars_are_ordered_by_value_largest_on_top(entry: Entry) -> None:
 
 
 def test_bar_order_follows_the_values_not_the_order_in_the_file(entry: Entry) -> None:
-    shuffled = entry.model_copy(update={"figures": tuple(reversed(entry.figures))})
+    shuffled = dataclasses.replace(entry, figures=tuple(reversed(entry.figures)))
     expected = sorted(entry.figures, key=lambda f: -parse_amount(f.value))
     layout = plan_salary_chart(shuffled)
     assert [b.value.text for b in layout.bars] == [f.value for f in expected]
@@ -136,16 +137,15 @@ def test_title_labels_values_and_caption_come_from_the_entry(entry: Entry) -> No
 def test_a_changed_knowledge_base_changes_the_picture(entry: Entry) -> None:
     """Nothing is hard-coded: new provenance, labels, values and title all reach the layout and the pixels."""
     first, *rest = entry.figures
-    changed_first = first.model_copy(
-        update={
-            "label": "remote coders, median annual wage",
-            "value": "$99,990",
-            "source": "U.S. Bureau of Labor Statistics",
-            "date": "May 2023",
-            "undated": False,
-        }
+    changed_first = dataclasses.replace(
+        first,
+        label="remote coders, median annual wage",
+        value="$99,990",
+        source="U.S. Bureau of Labor Statistics",
+        date="May 2023",
+        undated=False,
     )
-    changed = entry.model_copy(update={"title": "Pay in a future edition", "figures": (changed_first, *rest)})
+    changed = dataclasses.replace(entry, title="Pay in a future edition", figures=(changed_first, *rest))
     layout = plan_salary_chart(changed)
     assert layout.title.text == "Pay in a future edition"
     assert layout.bars[0].label.text == "Remote coders" and layout.bars[0].value.text == "$99,990"
@@ -160,8 +160,8 @@ def test_a_changed_knowledge_base_changes_the_picture(entry: Entry) -> None:
 
 def test_a_long_caption_wraps_inside_the_card(entry: Entry) -> None:
     long_source = "a very long source name " * 8
-    figures = tuple(f.model_copy(update={"source": long_source.strip()}) for f in entry.figures)
-    layout = plan_salary_chart(entry.model_copy(update={"figures": figures}))
+    figures = tuple(dataclasses.replace(f, source=long_source.strip()) for f in entry.figures)
+    layout = plan_salary_chart(dataclasses.replace(entry, figures=figures))
     assert len(layout.caption) > 1
     assert " ".join(line.text for line in layout.caption) == f"Source: {long_source.strip()}, undated in the article"
     assert all(line.xy[1] + line.size <= layout.height for line in layout.caption)
@@ -189,7 +189,7 @@ def test_an_entry_without_chartable_figures_is_refused(kb_engine: Engine) -> Non
     with pytest.raises(ValueError, match="no figures"):
         plan_salary_chart(kb_engine.kb.entries["salary-factors"])
     entry = chart_entry(kb_engine, "position")
-    odd = entry.model_copy(update={"figures": (entry.figures[0].model_copy(update={"value": "varies"}),)})
+    odd = dataclasses.replace(entry, figures=(dataclasses.replace(entry.figures[0], value="varies"),))
     with pytest.raises(ValueError, match="not an amount"):
         render_salary_chart(odd)
 
@@ -213,7 +213,7 @@ def test_the_second_request_renders_nothing(kb_engine: Engine) -> None:
 def test_an_edited_entry_is_not_served_a_stale_chart(kb_engine: Engine) -> None:
     cache = ChartCache()
     entry = chart_entry(kb_engine, "sector")
-    edited = entry.model_copy(update={"title": "Median wage by sector (edited)"})
+    edited = dataclasses.replace(entry, title="Median wage by sector (edited)")
     assert cache.get(entry) != cache.get(edited)
     assert cache.render_count == 2
 

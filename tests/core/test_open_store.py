@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from bot.core.clock import FakeClock
 from bot.core.store import SQLiteStore, StoreError, open_store
 from bot.core.store.postgres import PostgresStore
-from bot.settings import Settings
+from bot.settings import InvalidSettings, Settings
 
 
 async def test_no_url_opens_sqlite_at_the_db_path(tmp_path: Path) -> None:
@@ -40,5 +39,5 @@ def test_settings_read_the_url_and_hide_its_password(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("MEDCODER_DATABASE_URL", "")
     assert Settings(_env_file=None).database_dsn is None  # blank, as copied from .env.example
     monkeypatch.setenv("MEDCODER_DATABASE_URL", "sqlite:///medcoder.db")
-    with pytest.raises(ValidationError, match="postgresql://"):
+    with pytest.raises(InvalidSettings, match="postgresql://"):
         Settings(_env_file=None)

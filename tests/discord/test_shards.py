@@ -12,13 +12,12 @@ from typing import Any
 
 import discord
 import pytest
-from pydantic import ValidationError
 
 from bot.app import MedcoderBot, ShardedMedcoderBot, create_bot
 from bot.cli import build_parser
 from bot.core import Engine
 from bot.core.clock import FakeClock
-from bot.settings import Settings, parse_shard_range
+from bot.settings import InvalidSettings, Settings, parse_shard_range
 from tests.discord.helpers import dm_messages_path, make_settings, reply_to
 from tests.fakediscord import FakeDiscord, running_bot
 
@@ -77,9 +76,9 @@ def test_shard_settings_and_cli(monkeypatch: pytest.MonkeyPatch) -> None:
             parse_shard_range(bad)
     settings = Settings(_env_file=None, shard_count=8, shards="4-7")
     assert settings.shard_ids == [4, 5, 6, 7]
-    with pytest.raises(ValidationError, match="needs MEDCODER_SHARD_COUNT"):
+    with pytest.raises(InvalidSettings, match="needs MEDCODER_SHARD_COUNT"):
         Settings(_env_file=None, shards="0-1")
-    with pytest.raises(ValidationError, match="outside 0-3"):
+    with pytest.raises(InvalidSettings, match="outside 0-3"):
         Settings(_env_file=None, shard_count=4, shards="2-4")
     args = build_parser().parse_args(["run", "--shard-count", "16", "--shards", "8-15"])
     assert (args.shard_count, args.shards) == (16, "8-15")
