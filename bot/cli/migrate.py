@@ -3,9 +3,10 @@
 Why a command and not a dump script: moving from one process on SQLite to several sharing PostgreSQL
 (issue 7) must keep every member's checklist, timezone, pending notice and reminders, including the
 reminder ids that buttons on DMs already sent refer to. The copy is idempotent (upserts keyed by the
-same primary keys: members, checklists, reminders, answer votes, and the member-less unanswered
-question counts), so it can be run again after a failure, or once more just before switching the
-bot over to pick up what changed meanwhile. Both databases are migrated to the current schema first.
+same primary keys: members, checklists, reminders and servers' digests, answer votes, study-group
+memberships, servers' settings, and the member-less counts of unanswered questions and /ask topics),
+so it can be run again after a failure, or once more just before switching the bot over to pick up
+what changed meanwhile. Both databases are migrated to the current schema first.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 SQLITE_PREFIX = "sqlite:///"
 REMINDER_COLUMNS = (
     "id", "user_id", "note", "step_id", "due_at", "recurrence", "timezone", "anchor_at", "status",
-    "created_at", "attempt_at", "attempts", "claim_token", "finished_at",
+    "created_at", "attempt_at", "attempts", "claim_token", "finished_at", "guild_id",
+)  # fmt: skip
+GUILD_COLUMNS = (
+    "guild_id", "timezone", "digest_channel_id", "digest_weekday", "digest_time", "digest_sent_for",
+    "digest_counts", "digest_problem",
 )  # fmt: skip
 
 
@@ -52,6 +57,9 @@ class Source:
     reminders: Rows
     votes: Rows
     unanswered: Rows
+    groups: Rows
+    guilds: Rows
+    topics: Rows
 
 
 def _read_sqlite(path: Path) -> Source:
@@ -63,7 +71,11 @@ def _read_sqlite(path: Path) -> Source:
         rows = raw.execute("SELECT user_id, entry_id, helpful, voted_at FROM feedback")
         votes = [(user_id, entry, bool(helpful), at) for user_id, entry, helpful, at in rows]
         unanswered = raw.execute("SELECT text, count, first_seen, last_seen FROM unanswered").fetchall()
-    return Source(members, steps, reminders, votes, unanswered)
+        rows = raw.execute("SELECT guild_id, user_id, show_name, joined_at FROM group_members")
+        groups = [(guild_id, user_id, bool(shown), at) for guild_id, user_id, shown, at in rows]
+        guilds = raw.execute(f"SELECT {', '.join(GUILD_COLUMNS)} FROM guilds").fetchall()
+        topics = raw.execute("SELECT guild_id, day, entry_id, count FROM guild_topics").fetchall()
+    return Source(members, steps, reminders, votes, unanswered, groups, guilds, topics)
 
 
 async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
@@ -92,11 +104,33 @@ async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
                 " ON CONFLICT (user_id, step_id) DO UPDATE SET done_at = excluded.done_at",
                 steps,
             )
-            placeholders = ", ".join(f"${n}" for n in range(1, len(REMINDER_COLUMNS) + 1))
-            updates = ", ".join(f"{c} = excluded.{c}" for c in REMINDER_COLUMNS[2:])
             await conn.executemany(
-                f"INSERT INTO reminders ({', '.join(REMINDER_COLUMNS)}) VALUES ({placeholders})"
-                f" ON CONFLICT (id) DO UPDATE SET {updates} WHERE reminders.user_id = excluded.user_id",
+                "INSERT INTO group_members (guild_id, user_id, show_name, joined_at) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (guild_id, user_id) DO UPDATE SET show_name = excluded.show_name,"
+                " joined_at = excluded.joined_at",
+                source.groups,
+            )
+            await conn.executemany(
+                f"INSERT INTO guilds ({', '.join(GUILD_COLUMNS)}) VALUES ({_placeholders(GUILD_COLUMNS)})"
+                f" ON CONFLICT (guild_id) DO UPDATE SET {_updates(GUILD_COLUMNS[1:])}",
+                source.guilds,
+            )
+            await conn.executemany(
+                "INSERT INTO guild_topics (guild_id, day, entry_id, count) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (guild_id, day, entry_id) DO UPDATE SET count = excluded.count",
+                source.topics,
+            )
+            # One digest per server: the source's replaces one the target holds under another id.
+            digests = [(r[0], r[-1]) for r in reminders if r[-1] is not None]
+            await conn.executemany("DELETE FROM reminders WHERE guild_id = $2 AND id <> $1", digests)
+            # A reminder's id is only updated when it has the same owner (member or server) in both.
+            same_owner = (
+                "reminders.user_id IS NOT DISTINCT FROM excluded.user_id"
+                " AND reminders.guild_id IS NOT DISTINCT FROM excluded.guild_id"
+            )
+            await conn.executemany(
+                f"INSERT INTO reminders ({', '.join(REMINDER_COLUMNS)}) VALUES ({_placeholders(REMINDER_COLUMNS)})"
+                f" ON CONFLICT (id) DO UPDATE SET {_updates(REMINDER_COLUMNS[2:])} WHERE {same_owner}",
                 reminders,
             )
             await conn.executemany(
@@ -115,9 +149,11 @@ async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
             # Rows now holding the source's (id, member) pairs: the ones copied, whether new or updated.
             ids = [r[0] for r in reminders]
             applied = await conn.fetchval(
-                "SELECT COUNT(*) FROM reminders r JOIN unnest($1::bigint[], $2::bigint[]) AS s (id, user_id)"
-                " ON r.id = s.id AND r.user_id = s.user_id",
-                ids, [r[1] for r in reminders],
+                "SELECT COUNT(*) FROM reminders r"
+                " JOIN unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS s (id, user_id, guild_id)"
+                " ON r.id = s.id AND r.user_id IS NOT DISTINCT FROM s.user_id"
+                " AND r.guild_id IS NOT DISTINCT FROM s.guild_id",
+                ids, [r[1] for r in reminders], [r[-1] for r in reminders],
             )  # fmt: skip
             # New reminders in PostgreSQL must get ids after the copied ones.
             await conn.execute(
@@ -126,6 +162,14 @@ async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
     finally:
         await conn.close()
     return Copied(len(members), len(steps), int(applied), len(reminders) - int(applied))
+
+
+def _placeholders(columns: tuple[str, ...]) -> str:
+    return ", ".join(f"${n}" for n in range(1, len(columns) + 1))
+
+
+def _updates(columns: tuple[str, ...]) -> str:
+    return ", ".join(f"{c} = excluded.{c}" for c in columns)
 
 
 def run_migrate_data(source: str, target: str) -> int:

@@ -331,6 +331,7 @@ async def test_export_and_delete(store: Store, clock: FakeClock, backend: Backen
     assert {r["user_id"] for r in export["reminders"]} == {ALICE}
     assert await store.export_member(999) == {
         "user_id": 999, "timezone": None, "notice_pending": False, "checklist": [], "reminders": [], "votes": [],
+        "study_groups": [],
     }  # fmt: skip
 
     bob_before = await store.export_member(BOB)

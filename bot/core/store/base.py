@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from bot.core.clock import Clock
-from bot.core.store.models import Reminder, UnansweredCount
+from bot.core.store.models import DigestClaim, GroupProgress, GuildSettings, Reminder, UnansweredCount
 
 MAX_ACTIVE_REMINDERS = 25
 
@@ -191,3 +191,63 @@ class Store(ABC):
     @abstractmethod
     async def unanswered_top(self, n: int) -> list[tuple[str, int]]:
         """The `n` most asked unanswered texts with their counts, most asked (then most recent) first."""
+
+    # Study groups (issue 15)
+    @abstractmethod
+    async def join_group(self, guild_id: int, user_id: int, *, show_name: bool) -> bool:
+        """Opt the member into the server's group view (or change `show_name`); True if newly joined."""
+
+    @abstractmethod
+    async def leave_group(self, guild_id: int, user_id: int) -> bool:
+        """Opt out: the member leaves every count of that server at once; True if they were in."""
+
+    @abstractmethod
+    async def group_progress(self, guild_id: int) -> GroupProgress:
+        """The server's opted-in members, how many finished each step, and who is shown by name."""
+
+    @abstractmethod
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """The server's settings (defaults when it never set any)."""
+
+    @abstractmethod
+    async def set_guild_timezone(self, guild_id: int, timezone: str) -> GuildSettings: ...
+
+    @abstractmethod
+    async def set_digest(
+        self, guild_id: int, channel_id: int, weekday: int, time: str, *, first_due: datetime, recurrence: str
+    ) -> GuildSettings:
+        """Post the weekly digest in `channel_id` from `first_due` on (one digest per server: this
+        replaces any earlier one), scheduled as a recurring reminder owned by the server."""
+
+    @abstractmethod
+    async def digest_off(self, guild_id: int) -> bool:
+        """Stop the server's digest; True if one was on."""
+
+    @abstractmethod
+    async def stop_digest(self, guild_id: int, problem: str) -> None:
+        """The bot can no longer post the digest: turn it off and keep `problem` for the next admin."""
+
+    @abstractmethod
+    async def take_digest_problem(self, guild_id: int) -> str | None:
+        """Why the bot stopped the digest, once (the note is cleared), or None."""
+
+    @abstractmethod
+    async def claim_digest(self, guild_id: int, due_at: datetime, counts: Mapping[str, int]) -> DigestClaim | None:
+        """Record that the digest for occurrence `due_at` is being posted, with the `counts` it shows;
+        None if it already was (whichever process posted it): at most one post per occurrence."""
+
+    @abstractmethod
+    async def release_digest(self, guild_id: int, due_at: datetime, claim: DigestClaim) -> None:
+        """Undo `claim_digest` after a failed post, so a retry can post it."""
+
+    @abstractmethod
+    async def count_topics(self, counts: Mapping[tuple[int, int, str], int]) -> None:
+        """Add /ask answer counts by (server id, unix day, entry id): no text, no member id."""
+
+    @abstractmethod
+    async def top_topics(self, guild_id: int, since_day: int, n: int) -> list[tuple[str, int]]:
+        """The `n` entries most asked about in the server from `since_day` on, most asked first."""
+
+    @abstractmethod
+    async def forget_guild(self, guild_id: int) -> int:
+        """Delete everything kept about a server (the bot left it); returns the rows deleted."""

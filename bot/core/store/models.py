@@ -74,7 +74,7 @@ class Reminder:
     """
 
     id: int
-    user_id: int
+    user_id: int | None  # the member's reminder; None for a server's weekly digest (`guild_id`)
     note: str
     step_id: str | None
     due_at: datetime
@@ -87,6 +87,7 @@ class Reminder:
     attempts: int = 0
     claim_token: str | None = None
     finished_at: datetime | None = None
+    guild_id: int | None = None  # set for a server's weekly digest, which the same scheduler posts
 
     @property
     def recurring(self) -> bool:
@@ -98,6 +99,8 @@ class Reminder:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        if self.guild_id is None:  # a member's reminder: the export shows what it always showed
+            del data["guild_id"]
         for key, value in data.items():
             if isinstance(value, datetime):
                 data[key] = value.isoformat()
@@ -167,6 +170,7 @@ class MemberExport:
     checklist: dict[str, datetime] = field(default_factory=dict)
     reminders: list[Reminder] = field(default_factory=list)
     votes: dict[str, tuple[bool, datetime]] = field(default_factory=dict)  # entry id -> (helpful, voted at)
+    groups: list[GroupMembership] = field(default_factory=list)  # the servers whose group view they joined
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -179,4 +183,53 @@ class MemberExport:
                 {"entry_id": k, "helpful": helpful, "voted_at": at.isoformat()}
                 for k, (helpful, at) in sorted(self.votes.items())
             ],
+            "study_groups": [
+                {"guild_id": g.guild_id, "show_name": g.show_name, "joined_at": g.joined_at.isoformat()}
+                for g in sorted(self.groups, key=lambda g: g.guild_id)
+            ],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMembership:
+    """A member's opt-in to one server's group view."""
+
+    guild_id: int
+    show_name: bool
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GroupProgress:
+    """A server's opted-in members and how many finished each step; nothing about anyone else.
+
+    `named` lists, per step, the members who finished it and chose `show_name`; the others are
+    counted only.
+    """
+
+    members: int
+    done: dict[str, int]  # step id -> opted-in members who marked it done
+    named: dict[str, list[int]]  # step id -> member ids shown by name, in joining order
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    """A server's settings: its timezone and weekly digest (channel None when off)."""
+
+    guild_id: int
+    timezone: str = "UTC"
+    digest_channel_id: int | None = None
+    digest_weekday: int | None = None
+    digest_time: str | None = None
+
+    @property
+    def digest_on(self) -> bool:
+        return self.digest_channel_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestClaim:
+    """This week's digest, claimed for posting: the counts posted last time, for "since last week"."""
+
+    previous_counts: dict[str, int] | None
+    previous_sent_for: int | None

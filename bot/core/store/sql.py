@@ -18,6 +18,7 @@ SQLite and PostgreSQL accept, with `?` placeholders. What really differs between
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 import weakref
 from abc import ABC, abstractmethod
@@ -29,6 +30,10 @@ from typing import Any, Protocol
 from bot.core.clock import Clock
 from bot.core.store.base import MAX_ACTIVE_REMINDERS, LimitError, Store, Unlisten, nothing_to_stop
 from bot.core.store.models import (
+    DigestClaim,
+    GroupMembership,
+    GroupProgress,
+    GuildSettings,
     MemberExport,
     Reminder,
     UnansweredCount,
@@ -41,12 +46,14 @@ from bot.core.store.models import (
 
 REMINDER_COLUMNS = (
     "id, user_id, note, step_id, due_at, recurrence, timezone, anchor_at, status, created_at,"
-    " attempt_at, attempts, claim_token, finished_at"
+    " attempt_at, attempts, claim_token, finished_at, guild_id"
 )
 ENSURE_MEMBER = "INSERT INTO members (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING"
 OPEN_STATUSES = "('active', 'paused')"
 # The claim's shape; each database fills in how the inner SELECT picks rows (see `Database.claim_sql`).
 CLAIM_TEMPLATE = "UPDATE reminders SET claim_token = ?, attempt_at = ? WHERE id {picked} RETURNING " + REMINDER_COLUMNS
+DIGEST_NOTE = "weekly study-group digest"  # the note of a server's digest reminder row
+TOPIC_DAYS = 14  # days of /ask topic counts kept per server
 DUE_IDS = "SELECT id FROM reminders WHERE status = 'active' AND attempt_at <= ? ORDER BY attempt_at, id LIMIT ?"
 
 
@@ -100,7 +107,7 @@ class Database(ABC):
 def reminder_from_row(row: Iterable[Any]) -> Reminder:
     """A `Reminder` from a row of `REMINDER_COLUMNS`, whichever driver returned it."""
     (rid, user_id, note, step_id, due_at, recurrence, tz, anchor_at, status, created_at,
-     attempt_at, attempts, claim_token, finished_at) = row  # fmt: skip
+     attempt_at, attempts, claim_token, finished_at, guild_id) = row  # fmt: skip
     return Reminder(
         id=rid,
         user_id=user_id,
@@ -116,6 +123,7 @@ def reminder_from_row(row: Iterable[Any]) -> Reminder:
         attempts=attempts,
         claim_token=claim_token,
         finished_at=None if finished_at is None else from_timestamp(finished_at),
+        guild_id=guild_id,
     )
 
 
@@ -368,6 +376,9 @@ class SQLStore(Store):
                 f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE user_id = ? ORDER BY id", user_id
             )
             votes = await conn.fetch("SELECT entry_id, helpful, voted_at FROM feedback WHERE user_id = ?", user_id)
+            groups = await conn.fetch(
+                "SELECT guild_id, show_name, joined_at FROM group_members WHERE user_id = ?", user_id
+            )
         export = MemberExport(
             user_id=user_id,
             timezone=member[0][0] if member else None,
@@ -375,13 +386,14 @@ class SQLStore(Store):
             checklist={step_id: from_timestamp(done_at) for step_id, done_at in steps},
             reminders=[reminder_from_row(row) for row in reminders],
             votes={entry_id: (bool(helpful), from_timestamp(at)) for entry_id, helpful, at in votes},
+            groups=[GroupMembership(guild_id, bool(shown), from_timestamp(at)) for guild_id, shown, at in groups],
         )
         return export.to_json()
 
     async def delete_member(self, user_id: int) -> int:
         deleted = 0
         async with self._db.transaction() as conn:
-            for table in ("checklist", "reminders", "feedback", "members"):
+            for table in ("checklist", "reminders", "feedback", "group_members", "members"):
                 deleted += await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", user_id)
         return deleted
 
@@ -434,3 +446,146 @@ class SQLStore(Store):
             "SELECT text, count FROM unanswered ORDER BY count DESC, last_seen DESC, text LIMIT ?", max(0, n)
         )
         return [(text, int(count)) for text, count in rows]
+
+    # Study groups
+
+    async def join_group(self, guild_id: int, user_id: int, *, show_name: bool) -> bool:
+        async with self._db.transaction() as conn:
+            earlier = await conn.fetch(
+                "SELECT 1 FROM group_members WHERE guild_id = ? AND user_id = ?", guild_id, user_id
+            )
+            await conn.execute(ENSURE_MEMBER, user_id)
+            await conn.execute(
+                "INSERT INTO group_members (guild_id, user_id, show_name, joined_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (guild_id, user_id) DO UPDATE SET show_name = excluded.show_name",
+                guild_id, user_id, show_name, self._now(),
+            )  # fmt: skip
+        return not earlier
+
+    async def leave_group(self, guild_id: int, user_id: int) -> bool:
+        return await self._write("DELETE FROM group_members WHERE guild_id = ? AND user_id = ?", guild_id, user_id) > 0
+
+    async def group_progress(self, guild_id: int) -> GroupProgress:
+        joined = "FROM group_members g JOIN checklist c ON c.user_id = g.user_id WHERE g.guild_id = ?"
+        async with self._db.transaction(snapshot=True) as conn:  # the counts and names agree
+            members = await conn.fetch("SELECT COUNT(*) FROM group_members WHERE guild_id = ?", guild_id)
+            done = await conn.fetch(f"SELECT c.step_id, COUNT(*) {joined} GROUP BY c.step_id", guild_id)
+            shown = await conn.fetch(
+                f"SELECT c.step_id, g.user_id {joined} AND g.show_name ORDER BY g.joined_at, g.user_id", guild_id
+            )
+        named: dict[str, list[int]] = {}
+        for step_id, user_id in shown:
+            named.setdefault(step_id, []).append(user_id)
+        return GroupProgress(int(members[0][0]), {step_id: int(n) for step_id, n in done}, named)
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        rows = await self._fetch(
+            "SELECT timezone, digest_channel_id, digest_weekday, digest_time FROM guilds WHERE guild_id = ?", guild_id
+        )
+        return GuildSettings(guild_id, *rows[0]) if rows else GuildSettings(guild_id)
+
+    async def set_guild_timezone(self, guild_id: int, timezone: str) -> GuildSettings:
+        await self._write(
+            "INSERT INTO guilds (guild_id, timezone) VALUES (?, ?)"
+            " ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone",
+            guild_id, timezone,
+        )  # fmt: skip
+        return await self.guild_settings(guild_id)
+
+    async def set_digest(
+        self, guild_id: int, channel_id: int, weekday: int, time: str, *, first_due: datetime, recurrence: str
+    ) -> GuildSettings:
+        due, now = to_timestamp(first_due), self._now()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO guilds (guild_id, digest_channel_id, digest_weekday, digest_time) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET digest_channel_id = excluded.digest_channel_id,"
+                " digest_weekday = excluded.digest_weekday, digest_time = excluded.digest_time",
+                guild_id, channel_id, weekday, time,
+            )  # fmt: skip
+            timezone = (await conn.fetch("SELECT timezone FROM guilds WHERE guild_id = ?", guild_id))[0][0]
+            await conn.execute("DELETE FROM reminders WHERE guild_id = ?", guild_id)
+            await conn.execute(
+                "INSERT INTO reminders (guild_id, note, due_at, recurrence, timezone, anchor_at, status,"
+                " created_at, attempt_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+                guild_id, DIGEST_NOTE, due, recurrence, timezone, due, now, due,
+            )  # fmt: skip
+            await self._db.notify(conn, due)
+        return GuildSettings(guild_id, timezone, channel_id, weekday, time)
+
+    async def digest_off(self, guild_id: int) -> bool:
+        return await self._end_digest(guild_id, problem=None)
+
+    async def stop_digest(self, guild_id: int, problem: str) -> None:
+        await self._end_digest(guild_id, problem=problem)
+
+    async def _end_digest(self, guild_id: int, *, problem: str | None) -> bool:
+        async with self._db.transaction() as conn:
+            settings = await conn.execute(
+                "UPDATE guilds SET digest_channel_id = NULL, digest_weekday = NULL, digest_time = NULL,"
+                " digest_problem = COALESCE(?, digest_problem) WHERE guild_id = ? AND digest_channel_id IS NOT NULL",
+                problem, guild_id,
+            )  # fmt: skip
+            schedule = await conn.execute("DELETE FROM reminders WHERE guild_id = ?", guild_id)
+        return bool(settings or schedule)
+
+    async def take_digest_problem(self, guild_id: int) -> str | None:
+        async with self._db.transaction() as conn:
+            rows = await conn.fetch("SELECT digest_problem FROM guilds WHERE guild_id = ?", guild_id)
+            if not rows or rows[0][0] is None:
+                return None
+            await conn.execute("UPDATE guilds SET digest_problem = NULL WHERE guild_id = ?", guild_id)
+            return str(rows[0][0])
+
+    async def claim_digest(self, guild_id: int, due_at: datetime, counts: Mapping[str, int]) -> DigestClaim | None:
+        due = to_timestamp(due_at)
+        async with self._db.transaction() as conn:
+            rows = await conn.fetch("SELECT digest_sent_for, digest_counts FROM guilds WHERE guild_id = ?", guild_id)
+            if not rows:
+                return None
+            # The condition is checked again by the UPDATE itself: of two processes racing here, the
+            # second waits for the first's row lock (PostgreSQL) or write lock (SQLite) and changes nothing.
+            claimed = await conn.execute(
+                "UPDATE guilds SET digest_sent_for = ?, digest_counts = ?"
+                " WHERE guild_id = ? AND (digest_sent_for IS NULL OR digest_sent_for < ?)",
+                due, json.dumps(dict(sorted(counts.items()))), guild_id, due,
+            )  # fmt: skip
+        if not claimed:
+            return None
+        sent_for, previous = rows[0]
+        return DigestClaim(None if previous is None else json.loads(previous), sent_for)
+
+    async def release_digest(self, guild_id: int, due_at: datetime, claim: DigestClaim) -> None:
+        previous = None if claim.previous_counts is None else json.dumps(claim.previous_counts)
+        await self._write(
+            "UPDATE guilds SET digest_sent_for = ?, digest_counts = ? WHERE guild_id = ? AND digest_sent_for = ?",
+            claim.previous_sent_for, previous, guild_id, to_timestamp(due_at),
+        )  # fmt: skip
+
+    async def count_topics(self, counts: Mapping[tuple[int, int, str], int]) -> None:
+        if not counts:
+            return
+        rows = [(guild_id, day, entry_id, n) for (guild_id, day, entry_id), n in sorted(counts.items())]
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO guild_topics (guild_id, day, entry_id, count) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (guild_id, day, entry_id) DO UPDATE SET count = guild_topics.count + excluded.count",
+                rows,
+            )
+            # A digest looks back a week; older days are of no use to anyone.
+            await conn.execute("DELETE FROM guild_topics WHERE day < ?", max(day for _, day, _, _ in rows) - TOPIC_DAYS)
+
+    async def top_topics(self, guild_id: int, since_day: int, n: int) -> list[tuple[str, int]]:
+        rows = await self._fetch(
+            "SELECT entry_id, SUM(count) AS asked FROM guild_topics WHERE guild_id = ? AND day >= ?"
+            " GROUP BY entry_id ORDER BY asked DESC, entry_id LIMIT ?",
+            guild_id, since_day, max(0, n),
+        )  # fmt: skip
+        return [(entry_id, int(count)) for entry_id, count in rows]
+
+    async def forget_guild(self, guild_id: int) -> int:
+        deleted = 0
+        async with self._db.transaction() as conn:
+            for table in ("group_members", "guild_topics", "reminders", "guilds"):
+                deleted += await conn.execute(f"DELETE FROM {table} WHERE guild_id = ?", guild_id)
+        return deleted
