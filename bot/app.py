@@ -20,6 +20,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.conversation import Conversations
 from bot.core.store import Store, open_store
 from bot.core.store.models import LATE_AFTER
+from bot.core.topics import TopicCounter
 from bot.core.unanswered import UnansweredCounter
 from bot.exts import EXTENSIONS
 from bot.settings import Settings
@@ -52,6 +53,7 @@ class MedcoderBot(commands.Bot):
 
     store: Store  # opened in setup_hook; extensions use it from their cog_load on
     unanswered: UnansweredCounter | None  # None when `record_unanswered` is off
+    topics: TopicCounter | None  # what servers' members ask /ask about, for their weekly digest
 
     def __init__(
         self, *, settings: Settings, engine: Engine, clock: Clock | None = None, commands_only: bool = False
@@ -83,6 +85,7 @@ class MedcoderBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()
         self._store: Store | None = None
         self.unanswered = None
+        self.topics = None
         self.metrics: Metrics | None = None  # with MEDCODER_METRICS_PORT: counters, /healthz and /metrics
         self._metrics_server: web.AppRunner | None = None
 
@@ -103,6 +106,8 @@ class MedcoderBot(commands.Bot):
             if self.settings.record_unanswered:
                 self.unanswered = UnansweredCounter(self.store, cap=self.settings.unanswered_cap, clock=self.clock)
                 self.unanswered.start()
+            self.topics = TopicCounter(self.store, clock=self.clock)
+            self.topics.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.commands_only:
@@ -159,9 +164,10 @@ class MedcoderBot(commands.Bot):
 
     async def _close_data(self) -> None:
         try:
-            if self.unanswered is not None:
-                counter, self.unanswered = self.unanswered, None
-                await counter.close()  # never raises for a store error: it logs
+            for counter in (self.unanswered, self.topics):
+                if counter is not None:
+                    await counter.close()  # never raises for a store error: it logs
+            self.unanswered = self.topics = None
         finally:
             # Even if that was cancelled: an open aiosqlite connection keeps its thread (and the process) alive.
             if self._store is not None:

@@ -1,4 +1,4 @@
-"""Salary charts: a knowledge-base entry's pay figures drawn as a horizontal bar chart (PNG).
+"""Bar charts (PNG): a knowledge-base entry's pay figures, and a study group's progress.
 
 Why Pillow and not matplotlib: Pillow imports in about ten milliseconds, adds a few megabytes and
 draws a 1,000-pixel chart in milliseconds; matplotlib costs far more in start-up time and memory for
@@ -19,7 +19,7 @@ import functools
 import io
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -143,14 +143,34 @@ def _wrap(text: str, font: Font, max_width: int) -> list[str]:
     return lines or [""]
 
 
-def plan_salary_chart(entry: Entry, *, width: int = 1000) -> ChartLayout:
-    """Lay the chart out: sizes scale with `width` so text stays large when Discord shrinks it on a phone.
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar to draw: its label, the value printed beside it, and the amount that sets its length."""
 
-    Each label sits on its own line above its bar, so long sector names never squeeze the bars;
-    bars start at zero (an honest length) and the value is printed just right of each bar.
-    """
+    label: str
+    value: str
+    amount: float
+
+
+def plan_salary_chart(entry: Entry, *, width: int = 1000) -> ChartLayout:
+    """The entry's figures, largest on top, captioned with their provenance."""
     if not entry.figures:
         raise ValueError(f"entry {entry.id!r} has no figures to chart")
+    bars = [Bar(short_label(f.label), f.value, parse_amount(f.value)) for f in _sorted_figures(entry)]
+    return plan_bar_chart(entry.title, bars, caption_text(entry), width=width)
+
+
+def plan_bar_chart(
+    title: str, bars: Sequence[Bar], caption: str, *, width: int = 1000, full_scale: float | None = None
+) -> ChartLayout:
+    """Lay a chart out: sizes scale with `width` so text stays large when Discord shrinks it on a phone.
+
+    Each label sits on its own line above its bar, so long names never squeeze the bars; bars start
+    at zero (an honest length), reach `full_scale` (default: the largest amount) at full width, and
+    the value is printed just right of each bar.
+    """
+    if not bars:
+        raise ValueError("a chart needs at least one bar")
     if width < 300:
         raise ValueError("a chart narrower than 300 pixels cannot be read")
     unit = width / 1000
@@ -161,32 +181,50 @@ def plan_salary_chart(entry: Entry, *, width: int = 1000) -> ChartLayout:
     inner = width - 2 * pad
 
     y = pad
-    title_lines = _wrap(entry.title, title_font, inner)
-    title = TextBox("\n".join(title_lines), (pad, y), title_size)
+    title_lines = _wrap(title, title_font, inner)
+    title_box = TextBox("\n".join(title_lines), (pad, y), title_size)
     y += len(title_lines) * round(title_size * 1.25) + round(24 * unit)
 
-    figures = _sorted_figures(entry)
-    largest = max(parse_amount(f.value) for f in figures) or 1.0
-    value_room = max(int(label_font.getlength(f.value)) for f in figures) + round(16 * unit)
+    largest = full_scale or max(bar.amount for bar in bars) or 1.0
+    value_room = max(int(label_font.getlength(bar.value)) for bar in bars) + round(16 * unit)
     bar_room = inner - value_room
-    bars: list[BarBox] = []
-    for figure in figures:
-        amount = parse_amount(figure.value)
-        label = TextBox(short_label(figure.label), (pad, y), label_size)
+    boxes: list[BarBox] = []
+    for bar in bars:
+        label = TextBox(bar.label, (pad, y), label_size)
         y += round(label_size * 1.2) + label_gap
-        length = max(1, round(bar_room * amount / largest))
+        length = max(1, round(bar_room * min(bar.amount, largest) / largest))
         box = (pad, y, pad + length - 1, y + bar_height - 1)
         value_y = y + (bar_height - round(label_size * 1.2)) // 2
-        value = TextBox(figure.value, (pad + length + round(14 * unit), value_y), label_size)
-        bars.append(BarBox(label, value, amount, box))
+        value = TextBox(bar.value, (pad + length + round(14 * unit), value_y), label_size)
+        boxes.append(BarBox(label, value, bar.amount, box))
         y += bar_height + row_gap
 
     y += round(6 * unit)
-    caption: list[TextBox] = []
-    for line in _wrap(caption_text(entry), caption_font, inner):
-        caption.append(TextBox(line, (pad, y), caption_size))
+    lines: list[TextBox] = []
+    for line in _wrap(caption, caption_font, inner):
+        lines.append(TextBox(line, (pad, y), caption_size))
         y += round(caption_size * 1.3)
-    return ChartLayout(width, y + pad, title, tuple(bars), tuple(caption))
+    return ChartLayout(width, y + pad, title_box, tuple(boxes), tuple(lines))
+
+
+GROUP_CAPTION = (
+    "Members of this server who ran /group join and marked each step done in /checklist."
+    " Members who have not joined are never counted."
+)
+
+
+def plan_group_chart(steps: Sequence[tuple[str, int]], members: int, *, width: int = 1000) -> ChartLayout:
+    """A study group's progress: one bar per step, full width meaning every opted-in member."""
+    if members < 1:
+        raise ValueError("a group chart needs at least one member")
+    bars = [Bar(label, f"{done} of {members}", done) for label, done in steps]
+    title = f"Study group progress: {members} member{'s' if members != 1 else ''}"
+    return plan_bar_chart(title, bars, GROUP_CAPTION, width=width, full_scale=members)
+
+
+def render_group_chart(steps: Sequence[tuple[str, int]], members: int, *, width: int = 1000) -> bytes:
+    """The PNG of `plan_group_chart`."""
+    return draw_chart(plan_group_chart(steps, members, width=width))
 
 
 def draw_chart(layout: ChartLayout) -> bytes:

@@ -216,7 +216,7 @@ class ReminderScheduler:
 
     async def _settle(self, reminder: Reminder, outcome: DeliveryOutcome) -> None:
         token = reminder.claim_token or ""
-        if outcome is DeliveryOutcome.DM_CLOSED:
+        if outcome is DeliveryOutcome.DM_CLOSED and reminder.user_id is not None:
             paused = await self._store.pause_member_reminders(reminder.user_id)
             self.stats.paused += paused
             log.info("member %s has DMs closed: paused %d reminder(s)", reminder.user_id, paused)

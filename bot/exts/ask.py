@@ -51,6 +51,8 @@ class Ask(commands.Cog):
         reply = self.bot.answer(question)
         await respond(interaction, compose(reply, question=question), ephemeral=private, view=reply_view(reply))
         note_unanswered(self.bot, reply, question)
+        if reply.answered and reply.entry_id and interaction.guild_id is not None and self.bot.topics is not None:
+            self.bot.topics.note(interaction.guild_id, reply.entry_id)  # for the server's digest: no text, no member
 
 
 async def setup(bot: MedcoderBot) -> None:

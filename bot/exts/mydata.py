@@ -1,7 +1,7 @@
 """`/mydata export|delete`: a member sees, and can erase, everything the bot stores about them.
 
 Both go through the store (`export_member`, `delete_member`), so whatever a feature keeps there
-(checklist, reminders, timezone) is covered without this cog knowing about it. Replies are
+(checklist, reminders, timezone, study groups) is covered without this cog knowing about it. Replies are
 ephemeral; the delete confirmation is a pair of owner-only dynamic items
 (`medcoder:mydata-delete:<owner_id>:confirm|cancel`), so it still works after a restart and
 nobody can press someone else's delete.
@@ -40,7 +40,12 @@ def export_file(user_id: int, export: dict[str, Any]) -> discord.File:
 
 def has_data(export: dict[str, Any]) -> bool:
     return bool(
-        export["checklist"] or export["reminders"] or export["votes"] or export["timezone"] or export["notice_pending"]
+        export["checklist"]
+        or export["reminders"]
+        or export["votes"]
+        or export["study_groups"]
+        or export["timezone"]
+        or export["notice_pending"]
     )
 
 
@@ -57,6 +62,8 @@ def describe(export: dict[str, Any]) -> str:
         parts.append(_count(len(export["reminders"]), "reminder"))
     if export["votes"]:
         parts.append(f"{_count(len(export['votes']), 'vote')} on answers")
+    if export["study_groups"]:
+        parts.append(f"your {_count(len(export['study_groups']), 'study-group membership')}")
     if export["timezone"]:
         parts.append(f"your timezone ({export['timezone']})")
     if not parts:

@@ -40,7 +40,8 @@ def known_error_message(error: app_commands.AppCommandError) -> str | None:
     if isinstance(error, app_commands.BotMissingPermissions):
         return "I don't have the permissions I need here: " + ", ".join(error.missing_permissions) + "."
     if isinstance(error, app_commands.MissingPermissions):
-        return "You don't have permission to do that here."
+        needed = " and ".join(_permission_name(p) for p in error.missing_permissions)
+        return f"You need the {needed} permission to do that." if needed else "You can't do that here."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That only works in a server."
     if isinstance(error, app_commands.CheckFailure):
@@ -50,6 +51,11 @@ def known_error_message(error: app_commands.AppCommandError) -> str | None:
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         return "That command has changed since your app loaded it; try again in a minute."
     return None
+
+
+def _permission_name(permission: str) -> str:
+    """Discord's name for a permission as members see it ("manage_guild" is "Manage Server")."""
+    return permission.replace("guild", "server").replace("_", " ").title()
 
 
 def _describe(interaction: discord.Interaction) -> str:

@@ -105,6 +105,7 @@ async def test_delete_asks_first_then_deletes_only_the_members_data(fake: FakeDi
         "checklist": [],
         "reminders": [],
         "votes": [],
+        "study_groups": [],
     }
     assert await bot.store.list_reminders(alice) == []
     assert await bot.store.export_member(bob) == bob_before

@@ -27,6 +27,11 @@ def described_items(item: dict[str, Any]) -> list[dict[str, Any]]:
     return found + list(item.get("choices") or [])
 
 
+MANAGE_GUILD = 1 << 5
+# The study-group commands (issue 15), with who may see them by default: /groupadmin needs Manage Server.
+SERVER_ONLY = {"group": None, "groupadmin": MANAGE_GUILD}
+
+
 async def test_synced_schema_names_options_contexts_and_installs(fake: FakeDiscord, medcoder: MedcoderBot) -> None:
     assert fake.find_requests("PUT") == []  # nothing is synced on start: sync is explicit
     synced = await medcoder.tree.sync()
@@ -61,9 +66,15 @@ async def test_synced_schema_names_options_contexts_and_installs(fake: FakeDisco
 
     for command in commands.values():
         assert command["type"] == 1
-        assert sorted(command["contexts"]) == [GUILD, BOT_DM, PRIVATE_CHANNEL], command["name"]
-        assert sorted(command["integration_types"]) == [GUILD_INSTALL, USER_INSTALL], command["name"]
-        assert command.get("default_member_permissions") is None  # every member may use it
+        if command["name"] in SERVER_ONLY:  # a study group is a server's: guild-only, guild-installed
+            assert command["contexts"] == [GUILD], command["name"]
+            assert command["integration_types"] == [GUILD_INSTALL], command["name"]
+            permissions = command.get("default_member_permissions")  # Discord takes the bit set as int or string
+            assert (None if permissions is None else int(permissions)) == SERVER_ONLY[command["name"]], command["name"]
+        else:
+            assert sorted(command["contexts"]) == [GUILD, BOT_DM, PRIVATE_CHANNEL], command["name"]
+            assert sorted(command["integration_types"]) == [GUILD_INSTALL, USER_INSTALL], command["name"]
+            assert command.get("default_member_permissions") is None  # every member may use it
         assert not command.get("nsfw")
         for item in described_items(command):
             text = item.get("description", item["name"])  # choices have a name only

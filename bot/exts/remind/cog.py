@@ -15,8 +15,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.scheduler import ReminderScheduler
-from bot.core.store import MAX_ACTIVE_REMINDERS, MAX_NOTE_LENGTH, LimitError
+from bot.core.scheduler import DeliveryOutcome, ReminderScheduler
+from bot.core.store import MAX_ACTIVE_REMINDERS, MAX_NOTE_LENGTH, LimitError, Reminder
 from bot.core.store.models import find_step
 from bot.core.timeparse import WhenError, parse_when
 from bot.exts.remind.buttons import SnoozeButton, StepDoneButton
@@ -39,6 +39,8 @@ from bot.utils.text import escape_user_text, truncate
 if TYPE_CHECKING:
     from bot.app import MedcoderBot
 
+DIGEST_COG = "GroupAdmin"  # owns the DigestCourier that posts servers' weekly digests (bot.exts.groups)
+
 
 @everywhere
 class Remind(commands.GroupCog, group_name="remind", group_description="Reminders by DM, in your own timezone"):
@@ -58,8 +60,18 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         self.bot.add_dynamic_items(SnoozeButton, StepDoneButton)
         self.bot.tree.add_command_hook(self.notices.before_command)
         if not self.bot.commands_only:  # `sync` builds the commands only: no store, no delivery
-            self.scheduler = ReminderScheduler(self.bot.store, self.courier.deliver, clock=self.bot.clock)
+            self.scheduler = ReminderScheduler(self.bot.store, self.deliver, clock=self.bot.clock)
             self.scheduler.start()
+
+    async def deliver(self, reminder: Reminder) -> DeliveryOutcome:
+        """The scheduler's one delivery: a member's reminder by DM, a server's weekly digest in its channel."""
+        if reminder.user_id is not None:
+            return await self.courier.deliver(reminder, reminder.user_id)
+        digests = getattr(self.bot.get_cog(DIGEST_COG), "digests", None)
+        if digests is None:  # the study-group extension isn't loaded: keep the digest for later
+            return DeliveryOutcome.RETRY
+        outcome: DeliveryOutcome = await digests.deliver(reminder)
+        return outcome
 
     def wake(self, due: datetime | None = None) -> None:
         """Tell the scheduler a reminder changed (it is always running when a command can arrive)."""

@@ -42,22 +42,20 @@ class Courier:
         self.on_dm_closed = on_dm_closed
         self._dm_channels: OrderedDict[int, int] = OrderedDict()  # member id -> DM channel id, LRU
 
-    async def deliver(self, reminder: Reminder) -> DeliveryOutcome:
-        """Send one reminder DM; the scheduler records the outcome (sent, paused, retried, dropped)."""
+    async def deliver(self, reminder: Reminder, user_id: int) -> DeliveryOutcome:
+        """Send one reminder DM to its member; the scheduler records the outcome (sent, paused, retried, dropped)."""
         step = reminder_step(self.bot, reminder.step_id)
         content = delivery_text(reminder, self.bot.clock.now(), step)
-        view = reminder_view(reminder.user_id, reminder.id, step)
+        view = reminder_view(user_id, reminder.id, step)
         try:
-            channel = await self._dm_channel(reminder.user_id)
+            channel = await self._dm_channel(user_id)
             await channel.send(content, view=view)
         except Exception as error:
-            self._dm_channels.pop(reminder.user_id, None)  # whatever went wrong, open the DM afresh next time
+            self._dm_channels.pop(user_id, None)  # whatever went wrong, open the DM afresh next time
             outcome = delivery_outcome(error)
             if outcome is DeliveryOutcome.DM_CLOSED:
-                self.on_dm_closed(reminder.user_id)
-            log.info(
-                "reminder %s to member %s not delivered (%r): %s", reminder.id, reminder.user_id, error, outcome.value
-            )
+                self.on_dm_closed(user_id)
+            log.info("reminder %s to member %s not delivered (%r): %s", reminder.id, user_id, error, outcome.value)
             self.bot.count_delivery(OUTCOME_LABELS[outcome])
             return outcome
         late_by = (self.bot.clock.now() - reminder.due_at).total_seconds()
