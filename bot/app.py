@@ -7,7 +7,6 @@ network call, so `run` fails fast and tests can build a complete bot against a f
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -115,7 +114,6 @@ class MedcoderBot(commands.Bot):
         log.info("Loaded %d extensions: %s", len(EXTENSIONS), ", ".join(EXTENSIONS))
         if self.settings.metrics_port is not None:
             await self._serve_metrics(self.settings.metrics_host, self.settings.metrics_port)
-        freeze_startup_heap()
 
     async def _serve_metrics(self, host: str, port: int) -> None:
         # Imported only when asked for: a bot without metrics never loads prometheus_client.
@@ -123,7 +121,7 @@ class MedcoderBot(commands.Bot):
 
         self.metrics = monitoring.Metrics()
         self.metrics.watch(self)
-        self._metrics_server = await monitoring.start_server(self, self.metrics, host, port)
+        self._metrics_server = await monitoring.start_server(self, self.store, self.metrics, host, port)
         log.info("Serving /healthz and /metrics on %s:%d", host, port)
 
     def answer(self, question: str, previous: str | None = None) -> Reply:
@@ -173,25 +171,12 @@ class MedcoderBot(commands.Bot):
             if self._store is not None:
                 store, self._store = self._store, None
                 await store.close()
-            gc.unfreeze()  # a process that builds several bots (the tests) lets the collector see them again
 
     async def on_command_error(self, ctx: commands.Context, error: commands.CommandError, /) -> None:
         await on_prefix_command_error(ctx, error)
 
     async def on_ready(self) -> None:
         log.info("Connected as %s (id %s) to %d guilds", self.user, self.user and self.user.id, len(self.guilds))
-
-
-def freeze_startup_heap() -> None:
-    """Move everything alive after start-up out of the garbage collector's reach (`gc.freeze`).
-
-    Why: at the end of `setup_hook` (before the gateway connects) the imported modules, the knowledge
-    base and its index, and the loaded extensions are about 80,000 tracked objects that live as long
-    as the process, yet every full collection walked them all again. Frozen objects are still freed by
-    reference counting; only cycles among them would wait for `gc.unfreeze` (at `close`).
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def sharding(settings: Settings) -> dict[str, Any]:

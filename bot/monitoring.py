@@ -23,7 +23,9 @@ from prometheus_client.registry import Collector
 from bot.settings import UnusableSetting
 
 if TYPE_CHECKING:
-    from bot.app import MedcoderBot
+    from discord.ext import commands
+
+    from bot.core.store import Store
 
 PING_TIMEOUT = 2.0  # seconds: a database that takes longer is reported unhealthy, not waited for
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
@@ -69,7 +71,7 @@ class Metrics:
         for outcome in ("delivered", "paused", "retried", "dropped"):
             self.reminders.labels(outcome)
 
-    def watch(self, bot: MedcoderBot) -> None:
+    def watch(self, bot: commands.Bot) -> None:
         """Also export what is read from the bot at scrape time: gateway latency, shards, guilds."""
         self.registry.register(_BotCollector(bot))
 
@@ -78,7 +80,7 @@ class Metrics:
 
 
 class _BotCollector(Collector):
-    def __init__(self, bot: MedcoderBot) -> None:
+    def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -92,20 +94,20 @@ class _BotCollector(Collector):
         yield GaugeMetricFamily("medcoder_guilds", "Servers this process sees", value=float(len(self.bot.guilds)))
 
 
-async def health(bot: MedcoderBot) -> tuple[bool, str]:
+async def health(bot: commands.Bot, store: Store) -> tuple[bool, str]:
     """(healthy, reason): the gateway connected and ready, and the store answering."""
     if bot.is_closed():
         return False, "the bot is closed"
     if not bot.is_ready() or not gateway_connected(bot):
         return False, "not connected to Discord's gateway"
     try:
-        await asyncio.wait_for(bot.store.ping(), PING_TIMEOUT)
+        await asyncio.wait_for(store.ping(), PING_TIMEOUT)
     except Exception as error:  # any failure to answer is unhealthy; the reason names its kind only
         return False, f"the database does not answer ({type(error).__name__})"
     return True, "ok"
 
 
-def gateway_connected(bot: MedcoderBot) -> bool:
+def gateway_connected(bot: commands.Bot) -> bool:
     shards = getattr(bot, "shards", None)
     if isinstance(shards, dict) and shards:  # an AutoShardedBot: every shard of this process
         return all(not shard.is_closed() for shard in shards.values())
@@ -113,11 +115,15 @@ def gateway_connected(bot: MedcoderBot) -> bool:
     return ws is not None and ws.open
 
 
-async def start_server(bot: MedcoderBot, metrics: Metrics, host: str, port: int) -> web.AppRunner:
-    """Serve /healthz and /metrics until the returned runner is cleaned up."""
+async def start_server(bot: commands.Bot, store: Store, metrics: Metrics, host: str, port: int) -> web.AppRunner:
+    """Serve /healthz and /metrics until the returned runner is cleaned up.
+
+    Why the bot and its store as two arguments: this module then needs nothing from `bot.app`
+    (which imports it lazily), so the two never import each other.
+    """
 
     async def healthz(_: web.Request) -> web.Response:
-        ok, reason = await health(bot)
+        ok, reason = await health(bot, store)
         return web.json_response({"status": "ok" if ok else "unhealthy", "reason": reason}, status=200 if ok else 503)
 
     async def metrics_page(_: web.Request) -> web.Response:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -196,17 +195,3 @@ def test_run_with_invalid_settings_exits_2_with_one_line(
     _, err = capfd.readouterr()
     (line,) = err.splitlines()
     assert line.startswith(expected), line
-
-
-async def test_the_start_up_heap_is_frozen_while_running_and_released_at_close(
-    fake: FakeDiscord, engine: Engine, tmp_path: Path
-) -> None:
-    """Start-up objects leave the collector's reach (cheaper collections per /ask) until the bot closes."""
-    gc.unfreeze()
-    bot = create_bot(make_settings(fake, tmp_path), engine)
-    async with running_bot(bot, fake, guild_ready_timeout=0.1):
-        frozen = gc.get_freeze_count()
-        assert frozen > 10_000  # the modules, the knowledge base and its index at least
-        assert all(obj is not engine.matcher for obj in gc.get_objects())  # frozen objects are not scanned
-        await reply_to(fake, await fake.invoke_slash("ask", {"question": "what does a cpc earn"}))
-    assert gc.get_freeze_count() == 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
+import secrets
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -343,7 +343,7 @@ class SQLStore(Store):
         at = to_timestamp(now)
         # One statement: the claim is atomic even against other processes.
         rows = await self._fetch(
-            self._db.claim_sql, uuid.uuid4().hex, at + max(1, int(lease.total_seconds())), at, limit
+            self._db.claim_sql, secrets.token_hex(16), at + max(1, int(lease.total_seconds())), at, limit
         )
         return sorted((reminder_from_row(row) for row in rows), key=lambda r: (r.due_at, r.id))
 
