@@ -110,6 +110,7 @@ BILLING_ENTRIES = frozenset({"gap-billing-vs-coding"})
 # A message that opens like this continues the previous question rather than starting a new one.
 _CUE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|also|but|or|for|in|why|how come|and for)\b", re.I)
 
+BOTH_NOTE = "Your question could be about either of these, so here are both."
 UNCLEAR = "That could be about more than one topic I cover; could you ask a little more specifically?"
 CAN_ANSWER = (
     "I answer from one article on becoming a medical coder: what coding is, the steps, education, "
@@ -332,8 +333,13 @@ class Engine:
         ][:MAX_SUGGESTIONS]
         if entry.kind == "gap" or len(close) < 2:
             if entry.kind == "fact" and answerable:
-                # Good enough to answer but too close to another topic to choose: the article does cover
-                # it, so don't say it doesn't (no buttons: "did you mean" is kept for near ties).
+                # Good enough to answer but too close to another topic to choose (not a near tie: "did you
+                # mean" is kept for those). When that topic is a fact too, answer with both.
+                second = self.kb.entries[ranked[1].entry_id] if len(ranked) > 1 else None
+                if second is not None and second.kind == "fact":
+                    both = (self._blocks[entry.id], self._blocks[second.id])
+                    return self._compose(self._answer(entry, best.score), both, (BOTH_NOTE,), ())
+                # Otherwise the article does cover it, so don't say it doesn't.
                 return Reply(ReplyKind.FALLBACK, f"{UNCLEAR}\n{CAN_ANSWER}", None, round(best.score, 1))
             return self._fallback(best.score)
         suggestions = tuple(Suggestion(m.entry_id, self.kb.entries[m.entry_id].title) for m in close)

@@ -188,3 +188,29 @@ def test_an_answer_is_structure_each_front_end_renders(engine: Engine) -> None:
         and "\nSource: U.S. Bureau of Labor Statistics, May 2020" in reply.plain
     )
     assert "**" not in reply.plain and "-#" not in reply.plain
+
+
+def test_an_answerable_question_between_two_topics_gets_both_answers(engine: Engine) -> None:
+    """Good enough to answer, not a near tie, but no clear winner: both facts, said to be both (issue 12)."""
+    from bot.core.engine import BOTH_NOTE, UNCLEAR
+    from bot.core.matcher import Match
+
+    c = engine.calibration
+    best = c.answer + 5
+    runner_up = best - (c.close + c.margin) / 2  # further than a near tie, closer than a clear lead
+    both = engine.decide([Match("coding-systems", best), Match("coding-purpose", runner_up)], token_count=3)
+    assert both.kind is ReplyKind.ANSWER and both.entry_id == "coding-systems"
+    assert [b.title for b in both.blocks] == [
+        engine.kb.entries["coding-systems"].title,
+        engine.kb.entries["coding-purpose"].title,
+    ]
+    assert BOTH_NOTE in both.text and len(both.text) <= 1000
+
+    # Next to a topic the article lacks, it still doesn't pick: the article covers it, but which part?
+    unsure = engine.decide([Match("coding-systems", best), Match("gap-exam-cost", runner_up)], token_count=3)
+    assert unsure.kind is ReplyKind.FALLBACK and unsure.text.startswith(UNCLEAR)
+    # A clear winner is answered alone, a near tie still offers the choice.
+    alone = engine.decide([Match("coding-systems", best), Match("coding-purpose", best - c.margin - 1)], token_count=3)
+    assert [b.title for b in alone.blocks] == [engine.kb.entries["coding-systems"].title]
+    tie = engine.decide([Match("coding-systems", best), Match("coding-purpose", best - c.close / 2)], token_count=3)
+    assert tie.kind is ReplyKind.SUGGEST
