@@ -144,6 +144,16 @@ async def test_each_occurrence_is_claimed_for_posting_at_most_once(store: Store,
     assert await store.claim_digest(OTHER_GUILD, week1, {}) is None  # a server without settings
 
 
+async def test_a_moved_schedule_never_posts_twice_in_a_week(store: Store, clock: FakeClock) -> None:
+    monday = clock.now()
+    await store.set_digest(GUILD, 555, 0, "19:00", first_due=monday, recurrence=WEEKLY)
+    assert await store.claim_digest(GUILD, monday, None) is not None  # below the floor: no counts kept
+    # An admin moves it to Tuesday: that Tuesday is too soon, the next one is fine.
+    assert await store.claim_digest(GUILD, monday + timedelta(days=1), {"step-education": 3}) is None
+    later = await store.claim_digest(GUILD, monday + timedelta(days=8), {"step-education": 3})
+    assert later is not None and later.previous_counts is None  # nothing shown last time to compare with
+
+
 async def test_concurrent_claims_of_one_week_let_exactly_one_through(backend: Backend, clock: FakeClock) -> None:
     """Several stores (as several processes would) racing for the same occurrence."""
     stores = [await backend.open(clock) for _ in range(4)]

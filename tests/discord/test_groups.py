@@ -226,7 +226,7 @@ async def test_the_digest_posts_progress_changes_and_topics_once_a_week(
     assert "Weekly study-group digest" in first["content"]
     assert "**Step 1 · Education**: 3 of 3 done" in first["content"]
     assert f"<@{ids[0]}>" in first["content"] and f"<@{ids[1]}>" not in first["content"]
-    assert "This is the first digest" in first["content"]
+    assert "Nothing to compare with yet" in first["content"]
     topics = first["content"].split("this week")[-1]
     assert "(2 times)" in topics and "(1 time)" in topics
     assert "how much does a cpc earn" not in first["content"]  # counted by topic, never by question
@@ -336,3 +336,63 @@ async def test_a_post_recorded_by_a_crashed_process_is_not_repeated(
     clock.set(FIRST_DIGEST + timedelta(days=7))  # and the schedule moved on to the next week
     await settle(bot)
     assert len(posts(fake, fake.channel)) == 1
+
+
+async def test_moving_the_schedule_does_not_post_twice_in_one_week(
+    fake: FakeDiscord, bot: MedcoderBot, clock: FakeClock
+) -> None:
+    await members(fake, bot, 3)
+    await set_digest(fake, fake.channel)  # Mondays 19:00
+    clock.set(FIRST_DIGEST)
+    await settle(bot)
+    assert len(posts(fake, fake.channel)) == 1
+    await set_digest(fake, fake.channel, weekday=1, time="08:00")  # now Tuesdays: tomorrow is too soon
+    clock.set(FIRST_DIGEST + timedelta(hours=14))
+    await settle(bot)
+    assert len(posts(fake, fake.channel)) == 1
+    clock.set(FIRST_DIGEST + timedelta(days=7, hours=14))  # the Tuesday after: a week has passed
+    await settle(bot)
+    assert len(posts(fake, fake.channel)) == 2
+
+
+async def test_a_failed_post_is_retried_and_posted_once(fake: FakeDiscord, bot: MedcoderBot, clock: FakeClock) -> None:
+    await members(fake, bot, 3)
+    await set_digest(fake, fake.channel)
+    fake.fail_next("POST", rf"/channels/{fake.channel['id']}/messages", 503)  # discord.py does not retry a 503
+    clock.set(FIRST_DIGEST)
+    await settle(bot)
+    assert (await bot.store.guild_settings(gid(fake))).digest_on  # a passing outage doesn't stop it
+    attempts = fake.find_requests("POST", rf"/channels/{fake.channel['id']}/messages")
+    assert [r.status for r in attempts] == [503]
+    clock.advance(timedelta(minutes=1))  # past the scheduler's first retry delay
+    await settle(bot)
+    attempts = fake.find_requests("POST", rf"/channels/{fake.channel['id']}/messages")
+    assert [r.status for r in attempts] == [503, 200]
+    assert attempts[0].json["nonce"] == attempts[1].json["nonce"]  # Discord drops a repeat of a post that went through
+    clock.advance(timedelta(hours=1))
+    await settle(bot)
+    assert len(fake.find_requests("POST", rf"/channels/{fake.channel['id']}/messages")) == 2
+
+
+async def test_a_lost_permission_stops_the_digest(fake: FakeDiscord, bot: MedcoderBot, clock: FakeClock) -> None:
+    await members(fake, bot, 3)
+    await set_digest(fake, fake.channel)
+    fake.fail_next("POST", rf"/channels/{fake.channel['id']}/messages", 403)  # Missing Permissions
+    clock.set(FIRST_DIGEST)
+    await settle(bot)
+    assert (await bot.store.guild_settings(gid(fake))).digest_on is False
+    reply = await set_digest(fake, fake.channel)
+    assert reply["data"]["content"].startswith(
+        f"Note: the previous weekly digest had stopped because I can no longer post in <#{fake.channel['id']}>"
+    )
+
+
+async def test_a_channel_the_bot_cannot_attach_files_in_is_refused(fake: FakeDiscord, bot: MedcoderBot) -> None:
+    channel = fake.add_text_channel(fake.guild, "no-files")
+    everyone = fake.guild["id"]  # the @everyone role has the server's id
+    channel["permission_overwrites"] = [{"id": everyone, "type": 0, "allow": "0", "deny": str(payloads.ATTACH_FILES)}]
+    await fake.dispatch("CHANNEL_CREATE", channel)
+    reply = await set_digest(fake, channel)
+    assert is_ephemeral(reply["data"])
+    assert "give me View Channel, Send Messages and Attach Files" in reply["data"]["content"]
+    assert (await bot.store.guild_settings(gid(fake))).digest_on is False

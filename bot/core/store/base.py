@@ -232,9 +232,12 @@ class Store(ABC):
         """Why the bot stopped the digest, once (the note is cleared), or None."""
 
     @abstractmethod
-    async def claim_digest(self, guild_id: int, due_at: datetime, counts: Mapping[str, int]) -> DigestClaim | None:
-        """Record that the digest for occurrence `due_at` is being posted, with the `counts` it shows;
-        None if it already was (whichever process posted it): at most one post per occurrence."""
+    async def claim_digest(
+        self, guild_id: int, due_at: datetime, counts: Mapping[str, int] | None
+    ) -> DigestClaim | None:
+        """Record that the digest for occurrence `due_at` is being posted, with the `counts` it shows
+        (None when it shows none); None if a digest was already posted within the past six days
+        (whichever process posted it, whatever the schedule was): at most one post a week."""
 
     @abstractmethod
     async def release_digest(self, guild_id: int, due_at: datetime, claim: DigestClaim) -> None:

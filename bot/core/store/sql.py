@@ -54,6 +54,9 @@ OPEN_STATUSES = "('active', 'paused')"
 CLAIM_TEMPLATE = "UPDATE reminders SET claim_token = ?, attempt_at = ? WHERE id {picked} RETURNING " + REMINDER_COLUMNS
 DIGEST_NOTE = "weekly study-group digest"  # the note of a server's digest reminder row
 TOPIC_DAYS = 14  # days of /ask topic counts kept per server
+# Two digests of one server are at least this far apart (seconds): a week, less the hour a DST change
+# can take from it, less a day of slack for a schedule moved to an earlier weekday or time.
+DIGEST_MIN_GAP = 6 * 86_400
 DUE_IDS = "SELECT id FROM reminders WHERE status = 'active' AND attempt_at <= ? ORDER BY attempt_at, id LIMIT ?"
 
 
@@ -537,18 +540,23 @@ class SQLStore(Store):
             await conn.execute("UPDATE guilds SET digest_problem = NULL WHERE guild_id = ?", guild_id)
             return str(rows[0][0])
 
-    async def claim_digest(self, guild_id: int, due_at: datetime, counts: Mapping[str, int]) -> DigestClaim | None:
+    async def claim_digest(
+        self, guild_id: int, due_at: datetime, counts: Mapping[str, int] | None
+    ) -> DigestClaim | None:
         due = to_timestamp(due_at)
         async with self._db.transaction() as conn:
             rows = await conn.fetch("SELECT digest_sent_for, digest_counts FROM guilds WHERE guild_id = ?", guild_id)
             if not rows:
                 return None
-            # The condition is checked again by the UPDATE itself: of two processes racing here, the
-            # second waits for the first's row lock (PostgreSQL) or write lock (SQLite) and changes nothing.
+            # At most one post in any week, whatever the schedule did meanwhile (a new weekday or
+            # timezone moves the next occurrence closer than a week). The condition is checked again
+            # by the UPDATE itself: of two processes racing here, the second waits for the first's row
+            # lock (PostgreSQL) or write lock (SQLite) and then changes nothing.
             claimed = await conn.execute(
                 "UPDATE guilds SET digest_sent_for = ?, digest_counts = ?"
-                " WHERE guild_id = ? AND (digest_sent_for IS NULL OR digest_sent_for < ?)",
-                due, json.dumps(dict(sorted(counts.items()))), guild_id, due,
+                " WHERE guild_id = ? AND (digest_sent_for IS NULL OR digest_sent_for <= ?)",
+                due, None if counts is None else json.dumps(dict(sorted(counts.items()))), guild_id,
+                due - DIGEST_MIN_GAP,
             )  # fmt: skip
         if not claimed:
             return None

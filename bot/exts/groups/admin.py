@@ -100,11 +100,11 @@ class GroupAdmin(
         me = interaction.guild.me
         if me is not None:
             allowed = channel.permissions_for(me)
-            if not (allowed.view_channel and allowed.send_messages):
+            if not (allowed.view_channel and allowed.send_messages and allowed.attach_files):
                 await respond(
                     interaction,
-                    f"I can't post in {channel.mention}: give me View Channel and Send Messages there, "
-                    "or pick another channel.",
+                    f"I can't post the digest in {channel.mention}: give me View Channel, Send Messages and "
+                    "Attach Files (for the chart) there, or pick another channel.",
                     ephemeral=True,
                 )
                 return

@@ -73,7 +73,7 @@ def progress_text(progress: GroupProgress, steps: Sequence[Entry]) -> str:
 def change_lines(previous: Mapping[str, int] | None, now: Mapping[str, int], steps: Sequence[Entry]) -> list[str]:
     """What changed since the last digest ("2 members finished Step 3"), from the two sets of counts."""
     if previous is None:
-        return ["This is the first digest: next week's will say what changed."]
+        return ["Nothing to compare with yet: next week's digest will say what changed."]
     lines = []
     for number, step in enumerate(steps, 1):
         change = now.get(step.id, 0) - previous.get(step.id, 0)
