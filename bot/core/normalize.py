@@ -234,7 +234,7 @@ class Normalizer:
                 merged.append(folded[i])
                 i += 1
                 continue
-            for size in range(min(self._longest_phrase, len(folded) - i), 1, -1):
+            for size in range(min(self._longest_phrase, len(folded) - i), 0, -1):
                 replacement = self.phrases.get(tuple(folded[i : i + size]))
                 if replacement is not None:
                     merged.extend(replacement.split())

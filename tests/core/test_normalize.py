@@ -121,3 +121,15 @@ def test_remembered_words_give_the_same_tokens_and_stay_bounded(
     monkeypatch.setattr(normalize, "STEADY_WORDS", len(fresh._steady) + 3)
     fresh.tokens(" ".join(str(n) for n in range(100, 200)))
     assert len(fresh._steady) == normalize.STEADY_WORDS
+
+
+def test_every_phrase_of_the_lexicon_applies_even_a_single_word(engine: Engine) -> None:
+    """A one-word entry under `phrases` ("ceu: continuingeducation") used to be skipped silently."""
+    normalizer = engine.kb.normalizer
+    for words, replacement in normalizer.phrases.items():
+        text = " ".join(words)
+        assert normalizer.tokens(text, correct=False) == [
+            normalizer.synonyms.get(t, t)
+            for t in replacement.split()
+            if normalizer.synonyms.get(t, t) not in normalizer.stopwords
+        ], text
