@@ -132,7 +132,7 @@ class Normalizer:
         self._protected = self.stopwords | frozenset(self.synonyms)
         self.phrases: dict[tuple[str, ...], str] = {}
         for phrase, replacement in lexicon.phrases.items():
-            key = tuple(self._fold(w) for w in _WORD.findall(clean(phrase)))
+            key = tuple(self._fold_plural(w) for w in _WORD.findall(clean(phrase)))
             if key:
                 self.phrases[key] = replacement
         self._longest_phrase = max((len(k) for k in self.phrases), default=1)
@@ -154,8 +154,31 @@ class Normalizer:
         # word by word on every message. Bounded, so a flood of new numbers cannot grow it for ever.
         self._steady: dict[str, tuple[str, ...]] = {}
 
-    def _fold(self, word: str) -> str:
+    def _fold_plural(self, word: str) -> str:
         return word if word in self._protected else stem(word)
+
+    def _fold(self, word: str) -> str:
+        """A word's plural folded, and an -ing or -ed form the knowledge base lacks folded to a verb it
+        has ("using" -> "use", "joining" -> "join", "planned" -> "plan").
+
+        Why only to known words: a member's "joining" should meet the article's "join", but a general
+        suffix stripper mangles words ("nursing" -> "nurs"); folding only onto a word the knowledge
+        base already uses can't invent a token, and words it has ("coding") are left as they are.
+        """
+        folded = self._fold_plural(word)
+        if folded in self._protected or folded in self.vocabulary or len(folded) <= 4:
+            return folded
+        if folded.endswith("ing"):
+            base = folded[:-3]
+        elif folded.endswith("ed"):
+            base = folded[:-2]
+        else:
+            return folded
+        doubled = base[:-1] if len(base) > 3 and base[-1] == base[-2] else ""  # "planned" -> "plan"
+        for candidate in (base + "e", base, doubled):
+            if len(candidate) >= 3 and candidate in self.vocabulary:
+                return self._fold_plural(candidate)
+        return folded
 
     def known(self, word: str) -> bool:
         return word in self.vocabulary or stem(word) in self.vocabulary

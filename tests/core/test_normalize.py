@@ -133,3 +133,14 @@ def test_every_phrase_of_the_lexicon_applies_even_a_single_word(engine: Engine) 
             for t in replacement.split()
             if normalizer.synonyms.get(t, t) not in normalizer.stopwords
         ], text
+
+
+def test_verb_forms_fold_only_onto_words_the_knowledge_base_uses(engine: Engine) -> None:
+    normalizer = engine.kb.normalizer
+    vocabulary = normalizer.vocabulary
+    assert "join" in vocabulary and "use" in vocabulary  # the article's own words
+    assert normalizer.tokens("joining") == ["join"]
+    assert "use" in normalizer.tokens("which ones am I using")
+    assert "code" in normalizer.tokens("coding")  # a word the knowledge base has stays itself
+    assert normalizer.tokens("narrowing") == ["narrowing"]  # "narrow" is not the article's: no new token
+    assert normalizer.tokens("nursing") == normalizer.tokens("nursing", correct=False)
