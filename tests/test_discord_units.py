@@ -20,10 +20,10 @@ from bot.app import bot_intents, create_bot
 from bot.core import Engine, Reply, ReplyKind, Suggestion
 from bot.exts import EXTENSIONS
 from bot.exts.admin import parse_sync_target
+from bot.exts.answers.replies import ASK_PREFIX, QUESTION_PREFIX, SuggestionButton, compose, suggestion_view
 from bot.exts.salary import SALARY_ENTRIES
 from bot.exts.steps import steps_summary
 from bot.settings import Settings
-from bot.utils.answers import ASK_PREFIX, QUESTION_PREFIX, SuggestionButton, compose, suggestion_view
 from bot.utils.errors import known_error_message, new_ref, unexpected_message
 from bot.utils.ratelimit import SlidingWindowLimiter, Verdict
 from bot.utils.text import CONTENT_LIMIT, ECHO_LIMIT, escape_user_text, fit_content, truncate
@@ -326,7 +326,7 @@ def test_short_title_drops_step_prefix(engine: Engine) -> None:
 def test_every_feature_is_an_extension() -> None:
     names = {name.rsplit(".", 1)[1] for name in EXTENSIONS}
     # Subset, not equality: features are added as extensions by parallel work; each is its own module.
-    assert {"admin", "ask", "checklist", "dm", "help", "mydata", "salary", "steps", "timezone"} <= names
+    assert {"admin", "answers", "checklist", "groups", "help", "mydata", "remind", "salary", "steps", "timezone"} <= names
 
 
 def test_intents_are_minimal_and_unprivileged() -> None:

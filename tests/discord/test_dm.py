@@ -12,7 +12,7 @@ import pytest
 from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
 from bot.core.conversation import Conversations
-from bot.exts.dm import SLOW_DOWN
+from bot.exts.answers.dm import SLOW_DOWN
 from bot.utils.ratelimit import SlidingWindowLimiter
 from tests.discord.helpers import components, dm_messages_path, make_settings, reply_to
 from tests.fakediscord import FakeDiscord, payloads, wait_for_handlers

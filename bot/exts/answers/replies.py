@@ -2,7 +2,7 @@
 
 "Did you mean" suggestions become buttons whose custom_id carries the entry id
 (`medcoder:ask:<entry_id>`), so a press is answered from the id alone, even after a restart:
-`SuggestionButton` is registered as a dynamic item by the `/ask` cog (`bot.exts.ask`).
+`SuggestionButton` is registered as a dynamic item by the `/ask` cog (`bot.exts.answers.ask`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Self
 import discord
 
 from bot.core import Reply, ReplyKind
+from bot.exts.answers.feedback import feedback_view
 from bot.utils.errors import reports_errors
-from bot.utils.feedback import feedback_view
 from bot.utils.interactions import is_invoker, respond
 from bot.utils.text import BUTTON_LABEL_LIMIT, CUSTOM_ID_LIMIT, escape_user_text, fit_content, truncate
 from bot.utils.views import routed_view

@@ -4,7 +4,7 @@ Discord delivers DM content to bots without the privileged message-content inten
 limit (5 messages in 10 seconds) answers the first excess message once and then stays quiet.
 A short follow-up ("and the CCS?") is read against the member's previous question of the last
 ten minutes, kept in memory only (`bot.core.conversation`). The text of a DM is never logged; an
-unanswered one is only counted, without the member's id (`bot.utils.feedback`).
+unanswered one is only counted, without the member's id (`bot.exts.answers.feedback`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.utils.answers import compose, reply_view
+from bot.exts.answers.feedback import note_unanswered
+from bot.exts.answers.replies import compose, reply_view
 from bot.utils.errors import report_message_error
-from bot.utils.feedback import note_unanswered
 from bot.utils.ratelimit import SlidingWindowLimiter, Verdict
 
 if TYPE_CHECKING:
@@ -73,7 +73,3 @@ class DirectMessages(commands.Cog):
             and message.author != self.bot.user
             and message.type in _CONVERSATION_TYPES
         )
-
-
-async def setup(bot: MedcoderBot) -> None:
-    await bot.add_cog(DirectMessages(bot))

@@ -1,8 +1,8 @@
 """`/ask question`: any question about becoming a medical coder, answered by the engine.
 
 The question is quoted back (escaped, shortened) so a public answer makes sense to the rest of
-the channel; "did you mean" replies carry suggestion buttons (see `bot.utils.answers`), answers
-carry vote buttons, and unanswered questions are counted (see `bot.utils.feedback`).
+the channel; "did you mean" replies carry suggestion buttons (see `bot.exts.answers.replies`), answers
+carry vote buttons, and unanswered questions are counted (see `bot.exts.answers.feedback`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.engine import MAX_QUESTION_CHARS
-from bot.utils.answers import SuggestionButton, compose, reply_view
+from bot.exts.answers.feedback import VoteButton, note_unanswered
+from bot.exts.answers.replies import SuggestionButton, compose, reply_view
 from bot.utils.commands import PRIVATE_DESCRIPTION, everywhere
-from bot.utils.feedback import VoteButton, note_unanswered
 from bot.utils.interactions import respond
 
 if TYPE_CHECKING:
@@ -53,7 +53,3 @@ class Ask(commands.Cog):
         note_unanswered(self.bot, reply, question)
         if reply.answered and reply.entry_id and interaction.guild_id is not None and self.bot.topics is not None:
             self.bot.topics.note(interaction.guild_id, reply.entry_id)  # for the server's digest: no text, no member
-
-
-async def setup(bot: MedcoderBot) -> None:
-    await bot.add_cog(Ask(bot))

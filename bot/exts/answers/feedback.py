@@ -4,7 +4,7 @@ Answers (and only answers: a fallback or a "did you mean" has nothing to judge) 
 "Not helpful" buttons whose custom_id holds the entry id and the vote (`medcoder:vote:<entry_id>:<1|0>`),
 so a press works after a restart and for anyone who sees the message. The store keeps one vote per
 member and entry, with the entry id and never the question that led to it. `VoteButton` is
-registered by the `/ask` cog (`bot.exts.ask`), which the DM path shares.
+registered by the `/ask` cog (`bot.exts.answers.ask`), which the DM path shares.
 
 Questions that fell back or only got suggestions are counted by their cleaned text, with no member
 id, so maintainers see what to add (`medcoder-bot kb gaps`); `MEDCODER_RECORD_UNANSWERED=false`
