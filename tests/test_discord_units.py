@@ -326,7 +326,18 @@ def test_short_title_drops_step_prefix(engine: Engine) -> None:
 def test_every_feature_is_an_extension() -> None:
     names = {name.rsplit(".", 1)[1] for name in EXTENSIONS}
     # Subset, not equality: features are added as extensions by parallel work; each is its own module.
-    assert {"admin", "answers", "checklist", "groups", "help", "mydata", "remind", "salary", "steps", "timezone"} <= names
+    assert {
+        "admin",
+        "answers",
+        "checklist",
+        "groups",
+        "help",
+        "mydata",
+        "remind",
+        "salary",
+        "steps",
+        "timezone",
+    } <= names
 
 
 def test_intents_are_minimal_and_unprivileged() -> None:

@@ -168,6 +168,10 @@ async def test_concurrent_claims_of_one_week_let_exactly_one_through(backend: Ba
 
 async def test_topics_are_counted_by_entry_per_server_and_week(store: Store, clock: FakeClock) -> None:
     today = day_number(clock.now())
+    for guild in (GUILD, OTHER_GUILD):
+        await store.set_digest(guild, 555, 0, "19:00", first_due=clock.now(), recurrence=WEEKLY)
+    await store.count_topics({(9_999, today, "cpc-salary"): 4})  # no digest there: nothing is kept
+    assert await store.top_topics(9_999, 0, 5) == []
     await store.count_topics({(GUILD, today, "cpc-salary"): 3, (GUILD, today, "what-is"): 1})
     await store.count_topics({(GUILD, today - 3, "what-is"): 4, (OTHER_GUILD, today, "cpc-salary"): 9})
     await store.count_topics({(GUILD, today - 10, "steps"): 50})
@@ -227,3 +231,14 @@ async def test_upgrading_a_v3_sqlite_file_keeps_reminder_ids_never_reused(tmp_pa
             "INSERT INTO reminders (note, due_at, timezone, anchor_at, created_at, attempt_at)"
             " VALUES ('orphan', 1, 'UTC', 1, 1, 1)"
         )
+
+
+async def test_turning_the_digest_off_deletes_the_topic_counts(store: Store, clock: FakeClock) -> None:
+    today = day_number(clock.now())
+    await store.set_digest(GUILD, 555, 0, "19:00", first_due=clock.now(), recurrence=WEEKLY)
+    await store.count_topics({(GUILD, today, "cpc-salary"): 2})
+    assert await store.top_topics(GUILD, 0, 5) == [("cpc-salary", 2)]
+    await store.digest_off(GUILD)
+    assert await store.top_topics(GUILD, 0, 5) == []
+    await store.count_topics({(GUILD, today, "cpc-salary"): 2})
+    assert await store.top_topics(GUILD, 0, 5) == []

@@ -245,7 +245,8 @@ class Store(ABC):
 
     @abstractmethod
     async def count_topics(self, counts: Mapping[tuple[int, int, str], int]) -> None:
-        """Add /ask answer counts by (server id, unix day, entry id): no text, no member id."""
+        """Add /ask answer counts by (server id, unix day, entry id), for servers whose digest is on
+        (the others' are dropped): no text, no member id. Turning the digest off deletes them."""
 
     @abstractmethod
     async def top_topics(self, guild_id: int, since_day: int, n: int) -> list[tuple[str, int]]:

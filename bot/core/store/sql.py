@@ -530,6 +530,7 @@ class SQLStore(Store):
                 problem, guild_id,
             )  # fmt: skip
             schedule = await conn.execute("DELETE FROM reminders WHERE guild_id = ?", guild_id)
+            await conn.execute("DELETE FROM guild_topics WHERE guild_id = ?", guild_id)  # only the digest read them
         return bool(settings or schedule)
 
     async def take_digest_problem(self, guild_id: int) -> str | None:
@@ -575,10 +576,13 @@ class SQLStore(Store):
             return
         rows = [(guild_id, day, entry_id, n) for (guild_id, day, entry_id), n in sorted(counts.items())]
         async with self._db.transaction() as conn:
+            # Only for servers with a digest on: nobody reads the counts elsewhere, so none are kept.
             await conn.executemany(
-                "INSERT INTO guild_topics (guild_id, day, entry_id, count) VALUES (?, ?, ?, ?)"
+                "INSERT INTO guild_topics (guild_id, day, entry_id, count)"
+                " SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT)"
+                " WHERE EXISTS (SELECT 1 FROM guilds WHERE guild_id = ? AND digest_channel_id IS NOT NULL)"
                 " ON CONFLICT (guild_id, day, entry_id) DO UPDATE SET count = guild_topics.count + excluded.count",
-                rows,
+                [(*row, row[0]) for row in rows],
             )
             # A digest looks back a week; older days are of no use to anyone.
             await conn.execute("DELETE FROM guild_topics WHERE day < ?", max(day for _, day, _, _ in rows) - TOPIC_DAYS)
