@@ -71,7 +71,7 @@ async def run(members: int, requests: int, database_url: str | None) -> None:
                     progress = await bot.store.group_progress(guild_id)
                     print(
                         f"{progress.members:,} opted-in members, {sum(progress.done.values()):,} done steps, "
-                        f"{sum(len(v) for v in progress.named.values()):,} shown by name "
+                        f"{sum(len(v) for v in progress.named.values()):,} of them by members shown by name "
                         f"(filled in {filled:.1f} s) on {type(bot.store).__name__}"
                     )
                     loop = asyncio.get_running_loop()

@@ -7,6 +7,7 @@ pieces (escaping, limits, rate limit, settings, error wording, custom ids) they 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from types import SimpleNamespace
 
 import discord
@@ -354,8 +355,8 @@ def test_salary_views_map_to_entries() -> None:
     assert set(SALARY_ENTRIES) == {"overview", "position", "sector", "states"}
 
 
-async def test_command_schema_is_installable_everywhere(clean_env: pytest.MonkeyPatch) -> None:
-    bot = create_bot(Settings(_env_file=None))
+async def test_command_schema_is_installable_everywhere(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    bot = create_bot(Settings(_env_file=None, db=tmp_path / "bot.db"))  # never a medcoder.db in the checkout
     assert bot.allowed_mentions is not None
     assert bot.allowed_mentions.to_dict() == {"parse": []}
     await bot.setup_hook()

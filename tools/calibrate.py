@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core import Engine, ReplyKind
 from bot.core.engine import Calibration
+from bot.core.matcher import MIN_USEFUL_SCORE
 
 MAX_ANSWER_CHARS = 1000
 WRONG_COST = 2.0
@@ -74,15 +75,28 @@ def evaluate(engines: dict[Calibration, Engine], items: list[dict]) -> dict[Cali
 
 
 def best(results: dict[Calibration, list[tuple[int, int, int]]], chosen: list[int], answerable: int) -> Calibration:
-    def value(calibration: Calibration) -> tuple[float, float]:
+    def value(calibration: Calibration) -> tuple[float, float, float, float]:
         rows = [results[calibration][i] for i in chosen]
         right = sum(r for r, _, _ in rows)
         wrong = sum(w for _, w, _ in rows)
         suggested = sum(s for _, _, s in rows)
         feasible = suggested <= MAX_SUGGEST_SHARE * max(answerable, 1)
-        return (1.0 if feasible else 0.0, right - WRONG_COST * wrong)
+        # Among equals, the more cautious values: a higher floor, then a higher answer bar.
+        return (1.0 if feasible else 0.0, right - WRONG_COST * wrong, calibration.floor, calibration.answer)
 
     return max(results, key=value)
+
+
+def valid(c: Calibration) -> bool:
+    """The invariants the engine relies on: a lead never needs less than the floor, and the matcher's
+    pruning floor (MIN_USEFUL_SCORE) can never hide a runner-up that would narrow an answer's margin
+    (`tests/core/test_matcher.py` checks the chosen values too)."""
+    return (
+        c.floor <= c.lead_score
+        and c.floor >= MIN_USEFUL_SCORE
+        and c.long_answer - c.margin >= MIN_USEFUL_SCORE
+        and c.lead_score - c.lead_margin >= MIN_USEFUL_SCORE
+    )
 
 
 def main() -> int:
@@ -102,9 +116,9 @@ def main() -> int:
             return rank_cached(tuple(tokens), limit, window)
 
     calibrations = [
-        Calibration(**dict(zip(GRID, values, strict=True)))
-        for values in itertools.product(*GRID.values())
-        if values[list(GRID).index("floor")] <= values[list(GRID).index("lead_score")]
+        c
+        for c in (Calibration(**dict(zip(GRID, values, strict=True))) for values in itertools.product(*GRID.values()))
+        if valid(c)
     ]
     engines = {c: Engine(base.kb, matcher=Cached(), calibration=c) for c in calibrations}  # type: ignore[arg-type]
     print(f"{len(items)} tuning items, {len(calibrations)} candidate calibrations", file=sys.stderr)

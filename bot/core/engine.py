@@ -84,7 +84,7 @@ class Calibration:
     margin: float = 7.0  # ...and an answer must beat the runner-up by this much
     lead_score: float = 45.0  # a clear lead: a best entry this high...
     lead_margin: float = 15.0  # ...this far ahead of any other is answered even below `answer`
-    floor: float = 38.0  # below this nothing is answered or suggested
+    floor: float = 42.0  # below this nothing is answered or suggested
     close: float = 3.0  # "did you mean" only for entries this close to each other
 
 
@@ -228,7 +228,10 @@ class Engine:
         # "and the CCS?" (only a thing named) follows the previous question even though "the CCS" alone
         # has an answer; "and what are the steps?" has its own and keeps it.
         names_only = all(t in self.kb.normalizer.entities or t in _BARE_QUESTIONS for t in tokens)
-        if previous and short and (own.kind is not ReplyKind.ANSWER or (_CUE.match(question) and names_only)):
+        # A question with its own known answer that the article lacks ("how much does a nurse make") is
+        # not a follow-up, even right after a question it could be joined to.
+        settled = own.kind is ReplyKind.ANSWER or (own.kind is ReplyKind.FALLBACK and own.entry_id is not None)
+        if previous and short and (not settled or (_CUE.match(question) and names_only)):
             joined = self._follow_up(tokens, self.kb.normalizer.tokens(previous))
             follow = self.judge(joined)
             if follow.kind is ReplyKind.ANSWER:

@@ -231,3 +231,22 @@ def test_one_vague_word_is_not_answered_on_a_clear_lead_alone(engine: Engine) ->
     """'is that real?' leaves one word, 'real', which only the experience step's 'real world' shares."""
     assert not engine.ask("is that real?").answered
     assert engine.ask("outlook").answered  # one strong word still is
+
+
+@pytest.mark.parametrize(
+    ("before", "question", "gap"),
+    [
+        ("which certification pays more, cpc or ccs", "what does a pharmacist earn", "gap-other-occupations"),
+        ("top paying states for coders", "is remote work possible for coders", "gap-remote-work"),
+    ],
+)
+def test_a_question_the_article_lacks_is_not_read_as_a_follow_up(
+    engine: Engine, before: str, question: str, gap: str
+) -> None:
+    """Found by a newcomer in `chat`: the previous topic must not answer a question that has its own reply."""
+    previous = engine.ask(before)
+    assert previous.answered
+    alone = engine.ask(question)
+    assert (alone.kind, alone.entry_id) == (ReplyKind.FALLBACK, gap)
+    after = engine.ask(question, previous.topic)
+    assert (after.kind, after.entry_id) == (ReplyKind.FALLBACK, gap)
