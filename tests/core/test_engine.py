@@ -214,3 +214,12 @@ def test_an_answerable_question_between_two_topics_gets_both_answers(engine: Eng
     assert [b.title for b in alone.blocks] == [engine.kb.entries["coding-systems"].title]
     tie = engine.decide([Match("coding-systems", best), Match("coding-purpose", best - c.close / 2)], token_count=3)
     assert tie.kind is ReplyKind.SUGGEST
+
+
+def test_a_word_wise_suffix_is_chatter(engine: Engine) -> None:
+    """'outlook wise', 'money wise': found by a newcomer; 'wise' was an unknown word that sank the answer."""
+    reply = engine.ask(
+        "hey there, I'm 34 and working retail, thinking about switching careers."
+        " is medical coding a good job outlook wise?"
+    )
+    assert reply.answered and "job-outlook" in {b.entry_id for b in reply.blocks} | {reply.entry_id}
