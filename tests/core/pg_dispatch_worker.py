@@ -1,10 +1,11 @@
 """A dispatcher process on PostgreSQL: `python pg_dispatch_worker.py DSN LOG LEASE_S BATCH DELAY_S`.
 
 Used by `test_pg_dispatch.py` to run several dispatchers on one database, as several bot processes
-would. It logs every claim (`c ID`), delivery (`d ID`) and recorded finish (`f ID`) to LOG with one
-unbuffered write each, so after a SIGKILL the test knows exactly which reminders this process held
-in flight. It runs on the wall clock (a lease must really expire for the others to take over) until
-it is killed or stdin closes.
+would. It logs every claim (`c ID`), delivery (`d ID`), recorded finish (`f ID`) and, for a server's
+weekly digest, each post its `claim_digest` allowed (`p GUILD`) to LOG with one unbuffered write
+each, so after a SIGKILL the test knows exactly which reminders this process held in flight. It runs
+on the wall clock (a lease must really expire for the others to take over) until it is killed or
+stdin closes.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ async def main(dsn: str, log: str, lease: float, batch: int, delay: float) -> No
 
     async def deliver(reminder: Reminder) -> DeliveryOutcome:
         store._log("d", [reminder.id])
+        # A server's digest: post (and spend the delay posting) only what claim_digest lets through.
+        guild = reminder.guild_id
+        if guild is not None:
+            if await store.claim_digest(guild, reminder.due_at, {}) is None:
+                return DeliveryOutcome.SENT
+            store._log("p", [guild])
         if delay:
             await asyncio.sleep(delay)
         return DeliveryOutcome.SENT

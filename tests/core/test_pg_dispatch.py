@@ -40,7 +40,7 @@ class Worker:
     events: dict[str, list[int]] = field(default_factory=dict)
 
     def read(self) -> dict[str, list[int]]:
-        self.events = {"c": [], "d": [], "f": []}
+        self.events = {"c": [], "d": [], "f": [], "p": []}
         for line in self.log.read_text().splitlines():
             kind, rid = line.split()
             self.events[kind].append(int(rid))
@@ -175,3 +175,34 @@ async def test_sigkill_one_of_four_dispatchers_loses_nothing(migrated: str, tmp_
         f"SIGKILL: victim delivered {len(events[0]['d'])}, held {len(in_flight)} in flight; "
         f"{remaining_at_kill} active at the kill, finished {took:.2f} s later; {len(twice)} sent twice"
     )
+
+
+async def test_digests_whose_leases_run_out_mid_post_are_posted_once(migrated: str, tmp_path: Path) -> None:
+    """Three processes; every post takes longer than the lease, so each digest is claimed again by
+    another process while the first still posts: the digest's own record lets one post through."""
+    guilds = range(7000, 7060)
+    workers = await start_workers(migrated, tmp_path, 3, delay=LEASE_S * 1.5)
+    clock = SystemClock()
+    due = clock.now().replace(microsecond=0)
+    try:
+        async with await PostgresStore.open(migrated, clock=clock) as store:
+            for guild in guilds:
+                await store.set_digest(guild, 1, 0, "19:00", first_due=due, recurrence="weekly:0:19:00")
+        conn = await asyncpg.connect(migrated)
+        try:
+            started = time.monotonic()
+            while await conn.fetchval(
+                "SELECT COUNT(*) FROM reminders WHERE guild_id IS NOT NULL AND due_at <= $1", to_timestamp(due)
+            ):
+                assert time.monotonic() - started < DEADLINE, "digests still not moved on to next week"
+                await asyncio.sleep(0.05)
+        finally:
+            await conn.close()
+    finally:
+        await stop_workers(workers)
+    events = [w.read() for w in workers]
+    claims = Counter(rid for e in events for rid in e["c"])
+    posts = Counter(guild for e in events for guild in e["p"])
+    assert max(claims.values()) >= 2, "the test must make leases run out mid-post"
+    assert set(posts) == set(guilds)  # every server's digest was posted...
+    assert max(posts.values()) == 1  # ...once, although several processes delivered it
