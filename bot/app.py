@@ -25,7 +25,6 @@ from bot.exts import EXTENSIONS
 from bot.settings import Settings
 from bot.utils.commands import DEFAULT_CONTEXTS, DEFAULT_INSTALLS
 from bot.utils.errors import on_app_command_error, on_prefix_command_error
-from bot.utils.tree import MedcoderTree
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -71,7 +70,6 @@ class MedcoderBot(commands.Bot):
             owner_ids=set(settings.owner_ids),  # empty: discord.py asks Discord for the app owner
             allowed_installs=DEFAULT_INSTALLS,
             allowed_contexts=DEFAULT_CONTEXTS,
-            tree_cls=MedcoderTree,
             **sharding(settings),
         )
         self.settings = settings
@@ -87,12 +85,6 @@ class MedcoderBot(commands.Bot):
         self.topics = None
         self.metrics: Metrics | None = None  # with MEDCODER_METRICS_PORT: counters, /healthz and /metrics
         self._metrics_server: web.AppRunner | None = None
-
-    @property
-    def tree(self) -> MedcoderTree:  # the same object, with its real type
-        tree = super().tree
-        assert isinstance(tree, MedcoderTree)
-        return tree
 
     async def setup_hook(self) -> None:
         """Async start-up, once per process (unlike `on_ready`, which fires on every reconnect)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -58,7 +58,6 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         # whole life fits inside it. Reminders missed while the bot was down are due now: the first
         # look delivers them, marked late.
         self.bot.add_dynamic_items(SnoozeButton, StepDoneButton)
-        self.bot.tree.add_command_hook(self.notices.before_command)
         if not self.bot.commands_only:  # `sync` builds the commands only: no store, no delivery
             self.scheduler = ReminderScheduler(self.bot.store, self.deliver, clock=self.bot.clock)
             self.scheduler.start()
@@ -73,6 +72,10 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
         outcome: DeliveryOutcome = await digests.deliver(reminder)
         return outcome
 
+    @commands.Cog.listener()
+    async def on_app_command_completion(self, interaction: discord.Interaction, command: Any) -> None:
+        await self.notices.after_command(interaction, command)
+
     def wake(self, due: datetime | None = None) -> None:
         """Tell the scheduler a reminder changed (it is always running when a command can arrive)."""
         if self.scheduler is not None:
@@ -81,8 +84,6 @@ class Remind(commands.GroupCog, group_name="remind", group_description="Reminder
     async def cog_unload(self) -> None:
         if self.scheduler is not None:
             await self.scheduler.stop()
-        self.bot.tree.remove_command_hook(self.notices.before_command)
-        self.notices.cancel_all()
         self.bot.remove_dynamic_items(SnoozeButton, StepDoneButton)
 
     # --- commands ---------------------------------------------------------------------------------
