@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,17 +22,6 @@ GUILD, OTHER_GUILD = 7_000, 8_000
 ALICE, BOB, CAROL, DAN = 11, 22, 33, 44
 LEASE = timedelta(minutes=5)
 WEEKLY = "weekly:0:19:00"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def store(backend: Backend, clock: FakeClock) -> AsyncIterator[Store]:
-    async with await backend.open(clock) as opened:
-        yield opened
 
 
 async def test_only_members_who_joined_are_counted_in_their_server_only(store: Store) -> None:

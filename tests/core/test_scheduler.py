@@ -73,12 +73,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def store(backend: Backend, clock: FakeClock) -> AsyncIterator[Store]:
-    async with await backend.open(clock) as opened:
-        yield opened
-
-
-@pytest.fixture
 async def running(store: Store, clock: FakeClock) -> AsyncIterator[Callable[..., ReminderScheduler]]:
     started: list[ReminderScheduler] = []
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,17 +23,6 @@ from tests.pg import Backend
 
 LEASE = timedelta(minutes=5)
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def store(backend: Backend, clock: FakeClock) -> AsyncIterator[Store]:
-    async with await backend.open(clock) as opened:
-        yield opened
 
 
 async def test_pragmas(tmp_path: Path, clock: FakeClock) -> None:
