@@ -110,3 +110,31 @@ def test_unreachable_postgres_is_one_line(tmp_path: Path, capsys: pytest.Capture
     path.touch()  # an empty file is an empty SQLite database
     assert main(["migrate-data", "--from", f"sqlite:///{path}", "--to", f"postgresql://u@/db?host={tmp_path}"]) == 1
     assert "migrate-data failed: cannot connect to PostgreSQL" in capsys.readouterr().err
+
+
+async def test_study_groups_and_digests_are_copied_even_onto_a_taken_id(tmp_path: Path, pg_dsn: str) -> None:
+    """Memberships, a server's settings, its topic counts and its digest, which takes a fresh id when the
+    source's is a member's reminder in the target (nothing refers to a digest's id)."""
+    clock = FakeClock()
+    guild, day = 9_000, int(clock.now().timestamp()) // 86_400
+    path = tmp_path / "medcoder.db"
+    async with await SQLiteStore.open(path, clock=clock) as sqlite:
+        await sqlite.set_step(ALICE, "step-education", True)
+        await sqlite.join_group(guild, ALICE, show_name=True)
+        await sqlite.set_guild_timezone(guild, "Europe/Paris")
+        await sqlite.set_digest(guild, 555, 0, "19:00", first_due=clock.now(), recurrence="weekly:0:19:00")
+        await sqlite.count_topics({(guild, day, "cpc-salary"): 3})
+        expected = (await sqlite.group_progress(guild), await sqlite.guild_settings(guild))
+    async with await PostgresStore.open(pg_dsn, clock=clock) as pg:
+        await pg.add_reminder(BOB, "bob's, id 1 already", clock.now() + timedelta(days=3), timezone="UTC")
+
+    assert await migrate(path, pg_dsn) == 0
+    assert await migrate(path, pg_dsn) == 0  # idempotent
+
+    async with await PostgresStore.open(pg_dsn, clock=clock) as pg:
+        assert (await pg.group_progress(guild), await pg.guild_settings(guild)) == expected
+        assert await pg.top_topics(guild, 0, 5) == [("cpc-salary", 3)]
+        [bobs] = await pg.list_reminders(BOB)
+        assert bobs.id == 1 and bobs.note == "bob's, id 1 already"
+        [digest] = await pg.claim_due(clock.now(), lease=timedelta(minutes=1), limit=5)
+        assert digest.guild_id == guild and digest.id != 1 and digest.timezone == "Europe/Paris"

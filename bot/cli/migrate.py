@@ -88,6 +88,8 @@ async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
         pass
     source = _read_sqlite(path)
     members, steps, reminders = source.members, source.steps, source.reminders
+    member_reminders = [r for r in reminders if r[-1] is None]  # guild_id is the last column
+    digests = [r for r in reminders if r[-1] is not None]
     async with await PostgresStore.open(dsn, clock=SystemClock()):  # creates or upgrades the schema
         pass
     conn = await asyncpg.connect(dsn)
@@ -120,18 +122,13 @@ async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
                 " ON CONFLICT (guild_id, day, entry_id) DO UPDATE SET count = excluded.count",
                 source.topics,
             )
-            # One digest per server: the source's replaces one the target holds under another id.
-            digests = [(r[0], r[-1]) for r in reminders if r[-1] is not None]
-            await conn.executemany("DELETE FROM reminders WHERE guild_id = $2 AND id <> $1", digests)
-            # A reminder's id is only updated when it has the same owner (member or server) in both.
-            same_owner = (
-                "reminders.user_id IS NOT DISTINCT FROM excluded.user_id"
-                " AND reminders.guild_id IS NOT DISTINCT FROM excluded.guild_id"
-            )
+            # Members' reminders keep their ids (buttons on DMs already sent refer to them); an id is
+            # only updated when it belongs to the same member in both.
             await conn.executemany(
                 f"INSERT INTO reminders ({', '.join(REMINDER_COLUMNS)}) VALUES ({_placeholders(REMINDER_COLUMNS)})"
-                f" ON CONFLICT (id) DO UPDATE SET {_updates(REMINDER_COLUMNS[2:])} WHERE {same_owner}",
-                reminders,
+                f" ON CONFLICT (id) DO UPDATE SET {_updates(REMINDER_COLUMNS[2:])}"
+                " WHERE reminders.user_id = excluded.user_id",
+                member_reminders,
             )
             await conn.executemany(
                 "INSERT INTO feedback (user_id, entry_id, helpful, voted_at) VALUES ($1, $2, $3, $4)"
@@ -147,21 +144,27 @@ async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
                 source.unanswered,
             )
             # Rows now holding the source's (id, member) pairs: the ones copied, whether new or updated.
-            ids = [r[0] for r in reminders]
             applied = await conn.fetchval(
-                "SELECT COUNT(*) FROM reminders r"
-                " JOIN unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS s (id, user_id, guild_id)"
-                " ON r.id = s.id AND r.user_id IS NOT DISTINCT FROM s.user_id"
-                " AND r.guild_id IS NOT DISTINCT FROM s.guild_id",
-                ids, [r[1] for r in reminders], [r[-1] for r in reminders],
+                "SELECT COUNT(*) FROM reminders r JOIN unnest($1::bigint[], $2::bigint[]) AS s (id, user_id)"
+                " ON r.id = s.id AND r.user_id = s.user_id",
+                [r[0] for r in member_reminders], [r[1] for r in member_reminders],
             )  # fmt: skip
             # New reminders in PostgreSQL must get ids after the copied ones.
             await conn.execute(
                 "SELECT setval(pg_get_serial_sequence('reminders', 'id'), GREATEST(MAX(id), 1)) FROM reminders"
             )
+            # A server's digest is its one schedule, referred to by nothing else: it replaces the target's
+            # and takes a fresh id, so it can never collide with a member's reminder.
+            await conn.executemany("DELETE FROM reminders WHERE guild_id = $1", [(r[-1],) for r in digests])
+            await conn.executemany(
+                f"INSERT INTO reminders ({', '.join(REMINDER_COLUMNS[1:])})"
+                f" VALUES ({_placeholders(REMINDER_COLUMNS[1:])})",
+                [r[1:] for r in digests],
+            )
     finally:
         await conn.close()
-    return Copied(len(members), len(steps), int(applied), len(reminders) - int(applied))
+    copied = int(applied) + len(digests)
+    return Copied(len(members), len(steps), copied, len(member_reminders) - int(applied))
 
 
 def _placeholders(columns: tuple[str, ...]) -> str:
