@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 NAME_MAX_LENGTH = 100  # the longest IANA names are about 30 characters; Discord allows 100 here
 
 
+def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for a timezone option: the best 25 IANA names for what was typed so far."""
+    return [app_commands.Choice(name=zone, value=zone) for zone in search_timezones(current, limit=25)]
+
+
 def local_time(now: datetime, name: str) -> str:
     """What the member's clock should show ("Monday 5 January, 13:00 (UTC+01:00)"), to check the zone."""
     local = now.astimezone(resolve_timezone(name))
@@ -61,7 +66,7 @@ class Timezone(commands.GroupCog, group_name="timezone", group_description="The 
     async def name_autocomplete(
         self, interaction: discord.Interaction[MedcoderBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=zone, value=zone) for zone in search_timezones(current, limit=25)]
+        return timezone_choices(current)
 
     @app_commands.command(name="show", description="The timezone your reminders use")
     async def show(self, interaction: discord.Interaction[MedcoderBot]) -> None:

@@ -2,7 +2,8 @@
 
 One module a job: `cog` (`/group join|leave|progress`, and forgetting a server the bot leaves),
 `admin` (`/groupadmin digest|digest-off|timezone`), `digest` (posting one digest for the reminder
-scheduler), `text` (how progress and digests read, and the privacy rules they share).
+scheduler), `chart` (the progress picture both post), `text` (how progress and digests read, and
+the privacy rules they share).
 
 What is kept is minimal: who opted in where (and whether to show their name), a server's channel,
 schedule and timezone, and `/ask` topic counts by knowledge-base entry per server and day.

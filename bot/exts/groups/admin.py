@@ -17,9 +17,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.store.models import GuildSettings
-from bot.core.timeparse import CLOCK_HELP, DAY_NAMES, WhenError, parse_when, resolve_timezone, search_timezones
+from bot.core.timeparse import CLOCK_HELP, DAY_NAMES, WhenError, parse_when, resolve_timezone
 from bot.exts.groups.digest import DigestCourier
-from bot.exts.timezone import NAME_MAX_LENGTH, local_time
+from bot.exts.timezone import NAME_MAX_LENGTH, local_time, timezone_choices
 from bot.utils.interactions import respond
 
 if TYPE_CHECKING:
@@ -162,4 +162,4 @@ class GroupAdmin(
     async def name_autocomplete(
         self, interaction: discord.Interaction[MedcoderBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=zone, value=zone) for zone in search_timezones(current, limit=25)]
+        return timezone_choices(current)

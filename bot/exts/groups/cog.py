@@ -8,8 +8,6 @@ names only for members who chose `show_name` and nothing at all below three memb
 
 from __future__ import annotations
 
-import asyncio
-import io
 import logging
 from typing import TYPE_CHECKING
 
@@ -17,8 +15,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.charts import render_group_chart
-from bot.exts.groups.text import MIN_MEMBERS, chart_bars, progress_text
+from bot.exts.groups.chart import progress_chart
+from bot.exts.groups.text import MIN_MEMBERS, progress_text
 from bot.utils.interactions import respond
 
 if TYPE_CHECKING:
@@ -76,8 +74,7 @@ class Group(commands.GroupCog, group_name="group", group_description="This serve
         if progress.members < MIN_MEMBERS:
             await respond(interaction, content, ephemeral=True)  # nothing for the channel to see
             return
-        png = await asyncio.to_thread(render_group_chart, chart_bars(progress, steps), progress.members)
-        chart = discord.File(io.BytesIO(png), filename="group-progress.png", description="Group progress chart")
+        chart = await progress_chart(progress, steps)
         await interaction.response.send_message(content, file=chart, allowed_mentions=discord.AllowedMentions.none())
 
     @commands.Cog.listener()

@@ -17,26 +17,23 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
-from bot.core.charts import render_group_chart
 from bot.core.scheduler import DeliveryOutcome
 from bot.core.store import Reminder
 from bot.core.topics import day_number
-from bot.exts.groups.text import MIN_MEMBERS, TOP_TOPICS, chart_bars, digest_text
+from bot.exts.groups.chart import progress_chart
+from bot.exts.groups.text import MIN_MEMBERS, TOP_TOPICS, digest_text
 
 if TYPE_CHECKING:
     from bot.app import MedcoderBot
 
 log = logging.getLogger(__name__)
 
-CHART_FILE = "group-progress.png"
-CHART_ALT = "Bar chart: how many of the group's members finished each of the five steps"
 GONE = (10003,)  # Unknown Channel
 
 
@@ -73,18 +70,13 @@ class DigestCourier:
         topics = await store.top_topics(guild_id, day_number(reminder.due_at - timedelta(days=6)), TOP_TOPICS)
         titles = {entry.id: entry.title for entry in self.bot.engine.kb}
         shown = progress.members >= MIN_MEMBERS
-        png = (
-            await asyncio.to_thread(render_group_chart, chart_bars(progress, steps), progress.members)
-            if shown
-            else None
-        )
+        files = [await progress_chart(progress, steps)] if shown else []
         # Counts below the privacy floor were never shown, so they are not what "since last week" compares to.
         claim = await store.claim_digest(guild_id, reminder.due_at, progress.done if shown else None)
         if claim is None:
             log.info("digest of server %s was already posted this week; moving on", guild_id)
             return DeliveryOutcome.SENT
         content = digest_text(progress, steps, claim.previous_counts, topics, titles)
-        files = [] if png is None else [discord.File(io.BytesIO(png), filename=CHART_FILE, description=CHART_ALT)]
         channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id, type=discord.ChannelType.text)
         try:
             # The nonce makes Discord drop a repeat of this very post (a retry after a timeout that
