@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.core import render, segment, smalltalk
+from bot.core import asked_for, render, segment, smalltalk
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.matcher import Match, Matcher
 from bot.core.models import Entry
@@ -57,6 +57,11 @@ class Reply:
     def sources(self) -> tuple[Source, ...]:
         """The provenance of every figure the reply shows, in order, once each."""
         return tuple(dict.fromkeys(source for block in self.blocks for source in block.sources))
+
+    @property
+    def known_gap(self) -> bool:
+        """A fallback that knows what the article lacks (a gap entry, or a kind of fact no entry gives)."""
+        return self.kind is ReplyKind.FALLBACK and (self.entry_id is not None or bool(self.missing))
 
     @property
     def answered(self) -> bool:
@@ -218,7 +223,7 @@ class Engine:
         `Reply.topic` is the canonical tokens the reply was decided on, space-separated: the context a
         follow-up is joined to (tokens normalise to themselves, and carry no chatter).
         """
-        own = self.judge(tokens)
+        own = self.judge(tokens, question)
         parts = segment.questions(question)[:MAX_PARTS]
         if len(parts) >= 2:
             several = self._several(parts)
@@ -230,16 +235,16 @@ class Engine:
         names_only = all(t in self.kb.normalizer.entities or t in _BARE_QUESTIONS for t in tokens)
         # A question with its own known answer that the article lacks ("how much does a nurse make") is
         # not a follow-up, even right after a question it could be joined to.
-        settled = own.kind is ReplyKind.ANSWER or (own.kind is ReplyKind.FALLBACK and own.entry_id is not None)
+        settled = own.kind is ReplyKind.ANSWER or own.known_gap
         if previous and short and (not settled or (_CUE.match(question) and names_only)):
             joined = self._follow_up(tokens, self.kb.normalizer.tokens(previous))
-            follow = self.judge(joined)
+            follow = self.judge(joined, question)
             if follow.kind is ReplyKind.ANSWER:
                 return replace(follow, topic=" ".join(joined))
         if own.kind is not ReplyKind.ANSWER and len(tokens) >= FOCUS_MIN_TOKENS:
             for candidate in segment.focus_candidates(question)[:MAX_FOCUS]:
                 focused_tokens = self.kb.normalizer.tokens(candidate)
-                focused = self.judge(focused_tokens)
+                focused = self.judge(focused_tokens, candidate)
                 if focused.kind is ReplyKind.ANSWER:
                     return replace(focused, topic=" ".join(focused_tokens))
         return replace(own, topic=" ".join(tokens))
@@ -254,14 +259,14 @@ class Engine:
         kept = [t for t in previous if t not in tokens and not (swaps and t in entities)]
         return tokens + kept
 
-    def judge(self, tokens: list[str]) -> Reply:
-        """The decision for one bag of canonical tokens (one question)."""
+    def judge(self, tokens: list[str], question: str = "") -> Reply:
+        """The decision for one bag of canonical tokens (one question, whose words are `question`)."""
         if not tokens:
             return self._fallback(0.0)
         # Nothing further than SUGGEST_WINDOW below the best changes a decision: it is never suggested,
         # and a runner-up that far behind leaves a margin past every calibrated margin whatever its score.
         ranked = self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2, window=SUGGEST_WINDOW)
-        return self.decide(ranked, len(tokens))
+        return self.decide(ranked, len(tokens), question)
 
     def _several(self, parts: list[str]) -> Reply | None:
         """One reply to a message asking several things: every answer the article has, and what it lacks.
@@ -274,20 +279,20 @@ class Engine:
         before: list[str] = []
         for part in parts:
             tokens = self.kb.normalizer.tokens(part)
-            reply = self.judge(tokens)
-            decided = reply.answered or (reply.kind is ReplyKind.FALLBACK and reply.entry_id is not None)
+            reply = self.judge(tokens, part)
+            decided = reply.answered or reply.known_gap
             leaning = bool(_CUE.match(part)) and len(tokens) <= FOLLOW_UP_MAX_TOKENS and not decided
             slight = len(tokens) < MIN_PART_TOKENS and reply.score < self.calibration.answer
             if before and (leaning or slight):
                 # "and why?", "is that real?": too little to stand alone; read with the part before.
                 tokens = self._follow_up(tokens, before)
-                reply = self.judge(tokens)
+                reply = self.judge(tokens, part)
             elif slight:
                 continue
             before = tokens
             if reply.kind is ReplyKind.ANSWER and reply.entry_id is not None:
                 answers.setdefault(reply.entry_id, reply)
-            elif reply.kind is ReplyKind.FALLBACK and reply.entry_id is not None:  # a known gap
+            elif reply.known_gap:
                 missing.append(part)
         if not answers or len(answers) + len(missing) < 2:
             return None
@@ -307,11 +312,12 @@ class Engine:
         bonus = 6.0 if margin >= c.clear_winner else 0.0
         return max(c.long_answer, c.answer - c.per_word * (token_count - 4) - bonus)
 
-    def decide(self, ranked: list[Match], token_count: int = 1) -> Reply:
+    def decide(self, ranked: list[Match], token_count: int = 1, question: str = "") -> Reply:
         """Turn a ranking into an answer, "did you mean" or a fallback; a wrong confident answer is the worst one.
 
         "Did you mean" is kept for two or more entries genuinely close to each other: a member should
-        not have to click for an answer the bot already had.
+        not have to click for an answer the bot already had. An entry is never the answer to a
+        `question` that plainly asks for a kind of fact its text lacks (see `asked_for`).
         """
         c = self.calibration
         if not ranked or ranked[0].score < c.floor:
@@ -328,7 +334,7 @@ class Engine:
         if confident and entry.kind == "gap":
             return Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{CAN_ANSWER}", entry.id, best.score)
         if confident:
-            return self._answer(entry, best.score)
+            return self._unmet(question, entry, best.score) or self._answer(entry, best.score)
         close = [
             m
             for m in ranked
@@ -340,6 +346,9 @@ class Engine:
                 # mean" is kept for those). When that topic is a fact too, answer with both.
                 second = self.kb.entries[ranked[1].entry_id] if len(ranked) > 1 else None
                 if second is not None and second.kind == "fact":
+                    unmet = self._unmet(question, entry, best.score)
+                    if unmet is not None:
+                        return unmet
                     both = (self._blocks[entry.id], self._blocks[second.id])
                     return self._compose(self._answer(entry, best.score), both, (BOTH_NOTE,), ())
                 # Otherwise the article does cover it, so don't say it doesn't.
@@ -353,6 +362,21 @@ class Engine:
             None,
             round(best.score, 1),
             suggestions,
+        )
+
+    @staticmethod
+    def _unmet(question: str, entry: Entry, score: float) -> Reply | None:
+        """The honest fallback when `question` asks for a kind of fact `entry` does not give, else None."""
+        wanted = asked_for.unmet(question, entry.answer)
+        if wanted is None:
+            return None
+        return Reply(
+            ReplyKind.FALLBACK,
+            f"The article I answer from gives no {wanted.name} for that; the closest it covers is "
+            f"*{entry.title}*.\n{CAN_ANSWER}",
+            None,
+            round(score, 1),
+            missing=(question,),
         )
 
     def answer_entry(self, entry_id: str) -> Reply:

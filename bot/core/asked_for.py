@@ -1,0 +1,57 @@
+"""What kind of fact a question asks for, and whether an answer holds one.
+
+Why: matching finds the entry a question is *about*, not whether that entry answers it. "Which coding
+specialty makes the most money?" is about specialising, and "How old do you need to be to become a
+coder?" is about requirements, so both score high against entries that never rank specialties by pay
+or name an age. Answering with them is the confident wrong answer this bot must not give. A question
+that plainly asks for a pay ranking, a length of time or an age is only answered by an entry whose
+text holds one; otherwise the article does not say, and the engine says so.
+
+Deliberately narrow: only phrasings whose wanted fact is unmistakable, and answer tests loose enough
+that a real figure is never missed. Everything else passes unchecked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    name: str  # what the article would have to give, for the reply: "age"
+    asks: re.Pattern[str]  # the question asks for it
+    holds: re.Pattern[str]  # an answer gives it
+
+
+_NUMBER = r"(?:\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|eight|ten|twelve|few|several)"
+
+WANTED = (
+    Wanted(
+        "age",
+        re.compile(r"\b(?:how old|what age|minimum age|age (?:limit|requirement)s?|too (?:old|young))\b", re.I),
+        re.compile(r"\bage\b|\byears? old\b", re.I),
+    ),
+    Wanted(
+        "length of time",
+        re.compile(r"\bhow long\b|\bhow many (?:months|years|weeks|days|hours)\b", re.I),
+        re.compile(rf"\b{_NUMBER}[\s-]*(?:months?|years?|weeks?|days?|hours?)\b", re.I),
+    ),
+    Wanted(
+        "ranking by pay",
+        re.compile(
+            r"\b(?:makes?|earns?|pays?|paid)\s+(?:the\s+)?(?:most|best|highest)\b|\bmost money\b"
+            r"|\b(?:highest|best|top)[\s-](?:paying|paid)\b",
+            re.I,
+        ),
+        re.compile(r"\$\s?\d|\btop[\s-]paying\b|\bhighest\b", re.I),
+    ),
+)
+
+
+def unmet(question: str, answer: str) -> Wanted | None:
+    """The kind of fact `question` plainly asks for that `answer` does not hold, if any."""
+    for wanted in WANTED:
+        if wanted.asks.search(question) and not wanted.holds.search(answer):
+            return wanted
+    return None

@@ -1,0 +1,69 @@
+"""A question that plainly asks for a kind of fact is only answered by an entry that gives one."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Engine, ReplyKind
+from bot.core.asked_for import unmet
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "lacking"),
+    [
+        ("what age can you start coding", "You need a high school diploma or GED.", "age"),
+        ("what age can you start coding", "There is no minimum age.", None),
+        ("how long does the course take", "Courses cover anatomy and CPT.", "length of time"),
+        ("how long does the course take", "Most take 9 months to 2 years.", None),
+        ("how many weeks is training", "Training is 12-week long.", None),
+        ("which specialty earns the most", "Specialising can raise earning potential.", "ranking by pay"),
+        ("which specialty earns the most", "Outpatient coders: $50,000.", None),
+        ("highest paying state", "The top-paying states are ...", None),
+        ("what does a coder do", "Coders translate records into codes.", None),  # asks for no particular kind
+        ("does specialising pay more", "Specialising can raise earning potential.", None),  # yes/no, not a ranking
+    ],
+)
+def test_unmet_names_the_kind_of_fact_an_answer_lacks(question: str, answer: str, lacking: str | None) -> None:
+    found = unmet(question, answer)
+    assert (found.name if found else None) == lacking
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["is there a minimum age to become a medical coder", "which coding specialty earns the most?"],
+)
+def test_an_entry_lacking_the_asked_for_fact_is_not_the_answer(engine: Engine, question: str) -> None:
+    """Found as confident wrong answers: the entry was on topic but never gave what was asked."""
+    reply = engine.ask(question)
+    assert reply.kind is ReplyKind.FALLBACK and not reply.answered
+    assert reply.known_gap
+    assert "gives no" in reply.text and "the closest it covers is" in reply.text
+
+
+def test_an_entry_that_gives_the_asked_for_fact_is_still_the_answer(engine: Engine) -> None:
+    reply = engine.ask("which states pay the most")
+    assert reply.answered and reply.entry_id == "salary-top-states"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry", "part"),
+    [
+        (
+            "how many hours a week do coders work, and what does a medical coder do?",
+            "coder-role",
+            "how many hours a week do coders work",
+        ),
+        # Without the check the first part took the whole message to the coder's role.
+        (
+            "how long do coders work each day and what skills do coders need?",
+            "skills-overview",
+            "how long do coders work each day",
+        ),
+    ],
+)
+def test_the_part_asking_for_a_missing_kind_of_fact_is_named(
+    engine: Engine, question: str, entry: str, part: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.answered and reply.entry_id == entry
+    assert reply.missing == (part,)
