@@ -115,6 +115,9 @@ BILLING_ENTRIES = frozenset({"gap-billing-vs-coding"})
 # A message that opens like this continues the previous question rather than starting a new one.
 _CUE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|also|but|or|for|in|why|how come|and for)\b", re.I)
 
+NO_TOPIC = (
+    "That needs a topic: please ask it as a whole question, for example *why get certified?* or *where can I study?*"
+)
 BOTH_NOTE = "Your question could be about either of these, so here are both."
 UNCLEAR = "That could be about more than one topic I cover; could you ask a little more specifically?"
 CAN_ANSWER = (
@@ -263,6 +266,10 @@ class Engine:
         """The decision for one bag of canonical tokens (one question, whose words are `question`)."""
         if not tokens:
             return self._fallback(0.0)
+        if all(t in _BARE_QUESTIONS for t in tokens):
+            # "why?" names no topic: every entry phrased "why ..." would match it, so none is the answer. In a
+            # conversation it is read against the previous question before it gets here.
+            return Reply(ReplyKind.FALLBACK, NO_TOPIC)
         # Nothing further than SUGGEST_WINDOW below the best changes a decision: it is never suggested,
         # and a runner-up that far behind leaves a margin past every calibrated margin whatever its score.
         ranked = self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2, window=SUGGEST_WINDOW)

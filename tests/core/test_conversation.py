@@ -250,3 +250,16 @@ def test_a_question_the_article_lacks_is_not_read_as_a_follow_up(
     assert (alone.kind, alone.entry_id) == (ReplyKind.FALLBACK, gap)
     after = engine.ask(question, previous.topic)
     assert (after.kind, after.entry_id) == (ReplyKind.FALLBACK, gap)
+
+
+@pytest.mark.parametrize("text", ["why?", "and why?", "where", "Why??"])
+def test_a_bare_question_word_alone_names_no_topic(engine: Engine, text: str) -> None:
+    """Every entry phrased "why ..." matched "why?" alone, and one of them was answered as if asked."""
+    reply = engine.ask(text)
+    assert reply.kind is ReplyKind.FALLBACK and reply.entry_id is None
+    assert "needs a topic" in reply.text
+
+
+def test_a_trailing_why_does_not_become_the_question_of_a_chatty_message(engine: Engine) -> None:
+    reply = engine.ask("My aunt runs a clinic and keeps saying coders are scarce 🏥 will coders be needed? and why?")
+    assert reply.entry_id != "coding-purpose"  # what "why" alone matched
