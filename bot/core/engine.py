@@ -228,7 +228,8 @@ class Engine:
         follow-up is joined to (tokens normalise to themselves, and carry no chatter).
         """
         own = self.judge(tokens, question)
-        parts = segment.questions(question)[:MAX_PARTS]
+        sentences = segment.sentences(question)  # once: a 4,000-character message can hold hundreds
+        parts = segment.questions(sentences)[:MAX_PARTS]
         if len(parts) >= 2:
             several = self._several(parts)
             if several is not None:
@@ -246,7 +247,7 @@ class Engine:
             if follow.kind is ReplyKind.ANSWER:
                 return replace(follow, topic=" ".join(joined))
         if own.kind is not ReplyKind.ANSWER and len(tokens) >= FOCUS_MIN_TOKENS:
-            for candidate in segment.focus_candidates(question)[:MAX_FOCUS]:
+            for candidate in segment.focus_candidates(sentences)[:MAX_FOCUS]:
                 focused_tokens = self.kb.normalizer.tokens(candidate)
                 focused = self.judge(focused_tokens, candidate)
                 if focused.kind is ReplyKind.ANSWER:

@@ -60,23 +60,23 @@ def split_joined(sentence: str) -> list[str]:
     return parts
 
 
-def questions(text: str) -> list[str]:
-    """Every question the message asks, in order: question sentences, each cut at joined questions."""
+def questions(parts: list[Segment]) -> list[str]:
+    """Every question a message asks, given its `sentences`, in order: question sentences, each cut at
+    joined questions."""
     out: list[str] = []
-    for segment in sentences(text):
+    for segment in parts:
         if segment.question:
             out.extend(split_joined(segment.text))
     return out
 
 
-def focus_candidates(text: str) -> list[str]:
+def focus_candidates(parts: list[Segment]) -> list[str]:
     """Shorter texts that may hold the message's one question, best guess first.
 
     Each question sentence alone and with the sentence before it (which often names the topic:
     "I'm looking at the CPC. How hard is it?"). A message with no question sentence yields each
     sentence, since "I want to know the pay" states its question.
     """
-    parts = sentences(text)
     if len(parts) < 2:
         return []
     picked = [i for i, s in enumerate(parts) if s.question] or list(range(len(parts)))

@@ -64,16 +64,16 @@ def test_sentences_split_at_punctuation_and_emoji() -> None:
 
 
 def test_joined_questions_are_cut_apart() -> None:
-    assert questions("how long does the CPC exam take and what does CPC stand for?") == [
+    assert questions(sentences("how long does the CPC exam take and what does CPC stand for?")) == [
         "how long does the CPC exam take",
         "what does CPC stand for?",
     ]
-    assert questions("what are the steps and requirements?") == ["what are the steps and requirements?"]
+    assert questions(sentences("what are the steps and requirements?")) == ["what are the steps and requirements?"]
 
 
 def test_focus_candidates_prefer_question_sentences() -> None:
     text = "I got my GED last year. My aunt says coding is great. What schooling do I need?"
-    candidates = focus_candidates(text)
+    candidates = focus_candidates(sentences(text))
     assert candidates[0] == "What schooling do I need?"
     assert "My aunt says coding is great. What schooling do I need?" in candidates
     assert "I got my GED last year." not in candidates
