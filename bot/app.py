@@ -34,15 +34,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def bot_intents() -> discord.Intents:
-    """Guilds (for the servers the bot is in) and DM messages; nothing privileged.
+def bot_intents(settings: Settings) -> discord.Intents:
+    """Guilds (for the servers the bot is in) and DM messages; nothing privileged unless asked for.
 
     Message content is a privileged intent, but Discord delivers the content of DMs to a bot
-    without it, and in servers members use slash commands, so the bot never needs it.
+    without it, and in servers members use slash commands, so the bot never needs it. The privileged
+    Server Members intent is only asked for when `members_intent` is set: its one use is hearing that
+    a member left a server, so that they leave its study group too.
     """
     intents = discord.Intents.none()
     intents.guilds = True
     intents.dm_messages = True
+    intents.members = settings.members_intent
     return intents
 
 
@@ -65,7 +68,7 @@ class MedcoderBot(commands.Bot):
             # does not warn about without the message-content intent (mentions carry content).
             command_prefix=commands.when_mentioned,
             help_command=None,  # `/help` is the help; a prefix `help` would shadow DM questions
-            intents=bot_intents(),
+            intents=bot_intents(settings),
             allowed_mentions=discord.AllowedMentions.none(),
             owner_ids=set(settings.owner_ids),  # empty: discord.py asks Discord for the app owner
             allowed_installs=DEFAULT_INSTALLS,

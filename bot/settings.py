@@ -166,6 +166,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "owner_ids": _owner_ids,
     "record_unanswered": _flag,
     "unanswered_cap": _bounded(low=1),
+    "members_intent": _flag,
 }
 _BLANK_IS_NONE = {"discord_token", "database_url", "dev_guild", "shard_count", "shards", "metrics_port"}
 
@@ -177,7 +178,7 @@ class Settings:
     Variables: `DISCORD_TOKEN`, `MEDCODER_DB`, `MEDCODER_DATABASE_URL`, `MEDCODER_DEV_GUILD`,
     `MEDCODER_LOG_LEVEL`, `MEDCODER_LOG_FORMAT`, `MEDCODER_OWNER_IDS`, `MEDCODER_SHARD_COUNT`,
     `MEDCODER_SHARDS`, `MEDCODER_RECORD_UNANSWERED`, `MEDCODER_UNANSWERED_CAP`, `MEDCODER_METRICS_PORT`,
-    `MEDCODER_METRICS_HOST` (see `.env.example`). Names are case-insensitive; an empty value
+    `MEDCODER_METRICS_HOST`, `MEDCODER_MEMBERS_INTENT` (see `.env.example`). Names are case-insensitive; an empty value
     (`NAME=`, as copied from .env.example) means the default. Keyword arguments (command-line options,
     tests) win over real environment variables, which win over `.env`; `_env_file=None` skips `.env`.
     """
@@ -203,6 +204,9 @@ class Settings:
     # at most `unanswered_cap` distinct texts; `medcoder-bot kb gaps` reports them.
     record_unanswered: bool = True
     unanswered_cap: int = 1000
+    # Discord's privileged Server Members intent (switch it on in the Developer Portal too): with it, a
+    # member who leaves a server also leaves its study group. Without it the bot never hears of it.
+    members_intent: bool = False
 
     def __init__(self, _env_file: str | Path | None = ".env", **overrides: Any) -> None:
         raw = _environment(_env_file)

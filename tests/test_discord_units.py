@@ -141,6 +141,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
         "MEDCODER_DEV_GUILD",
         "MEDCODER_LOG_LEVEL",
         "MEDCODER_OWNER_IDS",
+        "MEDCODER_MEMBERS_INTENT",
     ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
@@ -341,14 +342,21 @@ def test_every_feature_is_an_extension() -> None:
     } <= names
 
 
-def test_intents_are_minimal_and_unprivileged() -> None:
-    intents = bot_intents()
+def test_intents_are_minimal_and_unprivileged(clean_env: pytest.MonkeyPatch) -> None:
+    intents = bot_intents(Settings(_env_file=None))
     assert intents.guilds
     assert intents.dm_messages
     assert not intents.message_content
     assert not intents.members
     assert not intents.presences
     assert not intents.guild_messages
+
+
+def test_the_members_intent_is_only_asked_for_when_set(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("MEDCODER_MEMBERS_INTENT", "true")
+    intents = bot_intents(Settings(_env_file=None))
+    assert intents.members
+    assert not intents.presences and not intents.message_content
 
 
 def test_salary_views_map_to_entries() -> None:

@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
 from bot.core.clock import FakeClock
@@ -294,6 +296,25 @@ async def test_leaving_a_server_deletes_its_settings(fake: FakeDiscord, bot: Med
     assert (await bot.store.guild_settings(gid(fake))).digest_on is False
     assert (await bot.store.group_progress(gid(fake))).members == 0
     assert await bot.store.claim_due(NOW + timedelta(days=30), lease=timedelta(minutes=1), limit=5) == []
+
+
+@pytest.mark.parametrize("members_intent", [True, False])
+async def test_a_member_who_leaves_the_server_leaves_its_group_when_the_bot_hears_of_it(
+    fake: FakeDiscord, engine: Engine, tmp_path: Path, clock: FakeClock, members_intent: bool
+) -> None:
+    """With the Server Members intent, GUILD_MEMBER_REMOVE takes the member out of the counts; without
+    it Discord never sends the event (the fake filters by intents as Discord does), and they stay."""
+    settings = make_settings(fake, tmp_path, members_intent=members_intent)
+    async with running_bot(create_bot(settings, engine, clock), fake, guild_ready_timeout=0.1) as bot:
+        leaver, *_ = await members(fake, bot, 4)
+        await fake.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": fake.guild["id"], "user": fake.users[leaver]})
+        expected = 3 if members_intent else 4
+        for _ in range(100):
+            if (await bot.store.group_progress(gid(fake))).members == expected:
+                break
+            await settle(bot, 0.05)
+        await settle(bot, 0.1)  # long enough for an event that should not come
+        assert (await bot.store.group_progress(gid(fake))).members == expected
 
 
 async def test_two_processes_on_postgres_post_each_week_once(

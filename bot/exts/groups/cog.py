@@ -1,9 +1,10 @@
 """`/group join|leave|progress`: a server's opt-in view of where its members stand on the five steps.
 
 Only members who join are ever counted, in that server only; `/group leave` takes them out of every
-count at once. Confirmations are ephemeral; the progress post is public (it is the group's), with
-names only for members who chose `show_name` and nothing at all below three members (see
-`bot.exts.groups.text`). When the bot leaves a server, everything kept about it is deleted.
+count at once, and so does leaving the server when the bot runs with the Server Members intent.
+Confirmations are ephemeral; the progress post is public (it is the group's), with names only for
+members who chose `show_name` and nothing at all below three members (see `bot.exts.groups.text`).
+When the bot leaves a server, everything kept about it is deleted.
 """
 
 from __future__ import annotations
@@ -76,6 +77,15 @@ class Group(commands.GroupCog, group_name="group", group_description="This serve
             return
         chart = await progress_chart(progress, steps)
         await interaction.response.send_message(content, file=chart, allowed_mentions=discord.AllowedMentions.none())
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """A member left the server (only heard with `members_intent`): they leave its study group too.
+
+        Raw, because the bot caches no members: the plain event never fires for an uncached member.
+        """
+        if await self.bot.store.leave_group(payload.guild_id, payload.user.id):
+            log.info("a member left server %s: removed from its study group", payload.guild_id)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
