@@ -69,6 +69,11 @@ class MedcoderBot(commands.Bot):
             command_prefix=commands.when_mentioned,
             help_command=None,  # `/help` is the help; a prefix `help` would shadow DM questions
             intents=bot_intents(settings),
+            # Even with the Server Members intent no member is cached or fetched at start-up: its only
+            # use is the raw member-remove event, and chunking every server's members costs memory and
+            # delays ready in large servers.
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
             allowed_mentions=discord.AllowedMentions.none(),
             owner_ids=set(settings.owner_ids),  # empty: discord.py asks Discord for the app owner
             allowed_installs=DEFAULT_INSTALLS,

@@ -352,11 +352,14 @@ def test_intents_are_minimal_and_unprivileged(clean_env: pytest.MonkeyPatch) -> 
     assert not intents.guild_messages
 
 
-def test_the_members_intent_is_only_asked_for_when_set(clean_env: pytest.MonkeyPatch) -> None:
+def test_the_members_intent_is_only_asked_for_when_set(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     clean_env.setenv("MEDCODER_MEMBERS_INTENT", "true")
     intents = bot_intents(Settings(_env_file=None))
     assert intents.members
     assert not intents.presences and not intents.message_content
+    bot = create_bot(Settings(_env_file=None, db=tmp_path / "bot.db"))
+    assert bot._connection.member_cache_flags.value == 0  # nothing cached...
+    assert not bot._connection._chunk_guilds  # ...or fetched at start-up: only the remove event is used
 
 
 def test_salary_views_map_to_entries() -> None:
