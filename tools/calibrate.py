@@ -41,7 +41,6 @@ GRID = {
     "lead_margin": (10.0, 15.0, 20.0),
     "floor": (34.0, 38.0, 42.0),
     "close": (3.0, 5.0, 7.0),
-    "over_gap": (65.0, 75.0, 85.0, 101.0),  # 101: never
 }
 
 
@@ -76,20 +75,14 @@ def evaluate(engines: dict[Calibration, Engine], items: list[dict]) -> dict[Cali
 
 
 def best(results: dict[Calibration, list[tuple[int, int, int]]], chosen: list[int], answerable: int) -> Calibration:
-    def value(calibration: Calibration) -> tuple[float, float, float, float, float]:
+    def value(calibration: Calibration) -> tuple[float, float, float, float]:
         rows = [results[calibration][i] for i in chosen]
         right = sum(r for r, _, _ in rows)
         wrong = sum(w for _, w, _ in rows)
         suggested = sum(s for _, _, s in rows)
         feasible = suggested <= MAX_SUGGEST_SHARE * max(answerable, 1)
         # Among equals, the more cautious values: a higher floor, then a higher answer bar.
-        return (
-            1.0 if feasible else 0.0,
-            right - WRONG_COST * wrong,
-            calibration.floor,
-            calibration.answer,
-            calibration.over_gap,
-        )
+        return (1.0 if feasible else 0.0, right - WRONG_COST * wrong, calibration.floor, calibration.answer)
 
     return max(results, key=value)
 

@@ -91,7 +91,6 @@ class Calibration:
     lead_margin: float = 15.0  # ...this far ahead of any other is answered even below `answer`
     floor: float = 42.0  # below this nothing is answered or suggested
     close: float = 3.0  # "did you mean" only for entries this close to each other
-    over_gap: float = 75.0  # a fact this high is answered even with a known gap (`kind: gap`) close behind
 
 
 CALIBRATION = Calibration()
@@ -360,10 +359,6 @@ class Engine:
                         return unmet
                     both = (self._blocks[entry.id], self._blocks[second.id])
                     return self._compose(self._answer(entry, best.score), both, (BOTH_NOTE,), ())
-                if second is not None and second.kind == "gap" and best.score >= c.over_gap:
-                    # A strong fact just ahead of a known gap: the gap is a detail the article lacks ("how
-                    # hard is the exam?"), the fact answers the question as asked ("is there an exam?").
-                    return self._unmet(question, entry, best.score) or self._answer(entry, best.score)
                 # Otherwise the article does cover it, so don't say it doesn't.
                 return Reply(ReplyKind.FALLBACK, f"{UNCLEAR}\n{CAN_ANSWER}", None, round(best.score, 1))
             return self._fallback(best.score)
