@@ -29,7 +29,11 @@ _NUMBER = r"(?:\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|eight|ten|twelve
 WANTED = (
     Wanted(
         "age",
-        re.compile(r"\b(?:how old|what age|minimum age|age (?:limit|requirement)s?|too (?:old|young))\b", re.I),
+        re.compile(
+            r"\b(?:how old|what age|minimum age|age (?:limit|requirement)s?|too (?:old|young) to"
+            r"|(?:am i|i'm|im|i am) too (?:old|young))\b",
+            re.I,
+        ),
         re.compile(r"\bage\b|\byears? old\b", re.I),
     ),
     Wanted(
@@ -40,7 +44,8 @@ WANTED = (
     Wanted(
         "ranking by pay",
         re.compile(
-            r"\b(?:makes?|earns?|pays?|paid)\s+(?:the\s+)?(?:most|best|highest)\b|\bmost money\b"
+            # Not "makes the most": "make the most of networking", "makes the most sense".
+            r"\b(?:earns?|pays?|paid)\s+(?:the\s+)?(?:most|best|highest)\b|\bmost money\b"
             r"|\b(?:highest|best|top)[\s-](?:paying|paid)\b",
             re.I,
         ),

@@ -226,9 +226,12 @@ class Engine:
         `Reply.topic` is the canonical tokens the reply was decided on, space-separated: the context a
         follow-up is joined to (tokens normalise to themselves, and carry no chatter).
         """
-        own = self.judge(tokens, question)
         sentences = segment.sentences(question)  # once: a 4,000-character message can hold hundreds
         parts = segment.questions(sentences)[:MAX_PARTS]
+        # What the message asks for is read from its one question ("I'm 50. What are the steps?" asks for
+        # no age); a message asking several things has each part checked on its own (`_several`).
+        asked = parts[0] if len(parts) == 1 else question if not parts else ""
+        own = self.judge(tokens, asked)
         if len(parts) >= 2:
             several = self._several(parts)
             if several is not None:
@@ -238,12 +241,14 @@ class Engine:
         # has an answer; "and what are the steps?" has its own and keeps it.
         names_only = all(t in self.kb.normalizer.entities or t in _BARE_QUESTIONS for t in tokens)
         # A question with its own known answer that the article lacks ("how much does a nurse make") is
-        # not a follow-up, even right after a question it could be joined to.
-        settled = own.kind is ReplyKind.ANSWER or own.known_gap
+        # not a follow-up, even right after a question it could be joined to. An entry refused for lacking
+        # the kind of fact asked for is no such answer: "which pays best?" after "what does a CCS make?"
+        # has its pay ranking in the previous question's topic.
+        settled = own.kind is ReplyKind.ANSWER or (own.kind is ReplyKind.FALLBACK and own.entry_id is not None)
         if previous and short and (not settled or (_CUE.match(question) and names_only)):
             joined = self._follow_up(tokens, self.kb.normalizer.tokens(previous))
             follow = self.judge(joined, question)
-            if follow.kind is ReplyKind.ANSWER:
+            if follow.kind is ReplyKind.ANSWER or follow.known_gap:
                 return replace(follow, topic=" ".join(joined))
         if own.kind is not ReplyKind.ANSWER and len(tokens) >= FOCUS_MIN_TOKENS:
             for candidate in segment.focus_candidates(sentences)[:MAX_FOCUS]:

@@ -67,3 +67,29 @@ def test_the_part_asking_for_a_missing_kind_of_fact_is_named(
     reply = engine.ask(question)
     assert reply.answered and reply.entry_id == entry
     assert reply.missing == (part,)
+
+
+# --- found in review: each of these was refused before its fix ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("how do I make the most of networking as a coder?", "step-networking"),  # not a pay ranking
+        ("which skill makes the most difference?", "skills-overview"),
+        ("my laptop is too old, can I study coding online?", "where-to-study"),  # not a person's age
+        ("what are the steps to become a coder? how long?", "steps-overview"),  # the other part asks it
+        ("I'm 50, am I too old? what are the steps to become a medical coder?", "steps-overview"),
+    ],
+)
+def test_only_the_question_that_asks_for_a_kind_of_fact_is_held_to_it(
+    engine: Engine, question: str, entry: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.answered and reply.entry_id == entry
+
+
+def test_a_follow_up_asking_for_a_pay_ranking_is_read_against_the_previous_question(engine: Engine) -> None:
+    """Refused alone ("which pays best?" names nothing that ranks pay), so it is no settled question."""
+    reply = engine.ask("which pays best?", previous=engine.ask("how much does a ccs make").topic)
+    assert reply.answered and reply.entry_id == "salary-by-position"
