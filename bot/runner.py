@@ -28,6 +28,10 @@ EXIT_CONFIG = 2
 
 NO_TOKEN = "DISCORD_TOKEN is not set: put the bot token in the environment or in .env (see .env.example)."
 BAD_TOKEN = "Discord rejected DISCORD_TOKEN: copy the token again from the developer portal (Bot > Reset Token)."
+NO_MEMBERS_INTENT = (
+    "Discord refused the Server Members intent that MEDCODER_MEMBERS_INTENT=true asks for: switch it on in the "
+    "developer portal (Bot > Privileged Gateway Intents > Server Members Intent), or set MEDCODER_MEMBERS_INTENT=false."
+)
 
 
 def _fail(message: str, code: int) -> int:
@@ -79,6 +83,8 @@ def run_bot(*, shard_count: int | None = None, shards: str | None = None) -> int
         bot.run(settings.discord_token.get_secret_value(), log_handler=None)
     except discord.LoginFailure:
         return _fail(BAD_TOKEN, EXIT_FAILURE)
+    except discord.PrivilegedIntentsRequired:  # the only privileged intent the bot can ask for
+        return _fail(NO_MEMBERS_INTENT, EXIT_CONFIG)
     except StoreError as error:  # from setup_hook: e.g. a database newer than this code
         return _fail(f"cannot open the database {settings.database_label}: {error}", EXIT_FAILURE)
     except UnusableSetting as error:  # e.g. the metrics port is in use

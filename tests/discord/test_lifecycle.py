@@ -15,7 +15,16 @@ import pytest
 
 from bot.app import create_bot
 from bot.core import Engine
-from bot.runner import BAD_TOKEN, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, NO_TOKEN, run_bot, sync_commands
+from bot.runner import (
+    BAD_TOKEN,
+    EXIT_CONFIG,
+    EXIT_FAILURE,
+    EXIT_OK,
+    NO_MEMBERS_INTENT,
+    NO_TOKEN,
+    run_bot,
+    sync_commands,
+)
 from tests.discord.helpers import make_settings, reply_to
 from tests.fakediscord import FakeDiscord, running_bot
 
@@ -124,6 +133,20 @@ def test_run_with_a_rejected_token_exits_1_with_one_line(
         assert err.splitlines() == [f"medcoder-bot: {BAD_TOKEN}"]
     assert [r.status for r in fake.requests] == [401]
     assert fake.connections == []
+
+
+def test_run_asking_for_a_members_intent_the_portal_refuses_exits_2_with_one_line(
+    entry_point_env: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    entry_point_env.setenv("MEDCODER_LOG_LEVEL", "WARNING")
+    entry_point_env.setenv("MEDCODER_MEMBERS_INTENT", "true")
+    with fake_in_a_thread() as fake:
+        fake.allowed_privileged_intents = 0  # not switched on in the developer portal
+        entry_point_env.setenv("DISCORD_TOKEN", fake.token)
+        assert run_bot() == EXIT_CONFIG
+    out, err = capfd.readouterr()
+    assert err.splitlines() == [f"medcoder-bot: {NO_MEMBERS_INTENT}"]
+    assert "Traceback" not in out + err
 
 
 @pytest.mark.parametrize("token", [None, "", "   "])
