@@ -270,12 +270,11 @@ class Engine:
 
     def judge(self, tokens: list[str], question: str = "") -> Reply:
         """The decision for one bag of canonical tokens (one question, whose words are `question`)."""
-        if not tokens:
-            return self._fallback(0.0)
         if all(t in _BARE_QUESTIONS for t in tokens):
-            # "why?" names no topic: every entry phrased "why ..." would match it, so none is the answer. In a
-            # conversation it is read against the previous question before it gets here.
-            return Reply(ReplyKind.FALLBACK, NO_TOPIC)
+            # "when?" (no word left once stop words go) or "why?" names no topic: every entry phrased "why
+            # ..." would match the latter, so none is the answer. In a conversation it is read against the
+            # previous question before it gets here.
+            return Reply(ReplyKind.FALLBACK, f"{NO_TOPIC}\n{CAN_ANSWER}")
         # Nothing further than SUGGEST_WINDOW below the best changes a decision: it is never suggested,
         # and a runner-up that far behind leaves a margin past every calibrated margin whatever its score.
         ranked = self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2, window=SUGGEST_WINDOW)

@@ -252,7 +252,7 @@ def test_a_question_the_article_lacks_is_not_read_as_a_follow_up(
     assert (after.kind, after.entry_id) == (ReplyKind.FALLBACK, gap)
 
 
-@pytest.mark.parametrize("text", ["why?", "and why?", "where", "Why??"])
+@pytest.mark.parametrize("text", ["why?", "and why?", "where", "Why??", "when?", "what do you think?"])
 def test_a_bare_question_word_alone_names_no_topic(engine: Engine, text: str) -> None:
     """Every entry phrased "why ..." matched "why?" alone, and one of them was answered as if asked."""
     reply = engine.ask(text)
