@@ -116,14 +116,14 @@ async def test_study_groups_and_digests_are_copied_even_onto_a_taken_id(tmp_path
     """Memberships, a server's settings, its topic counts and its digest, which takes a fresh id when the
     source's is a member's reminder in the target (nothing refers to a digest's id)."""
     clock = FakeClock()
-    guild, day = 9_000, int(clock.now().timestamp()) // 86_400
+    guild, hour = 9_000, int(clock.now().timestamp()) // 3_600
     path = tmp_path / "medcoder.db"
     async with await SQLiteStore.open(path, clock=clock) as sqlite:
         await sqlite.set_step(ALICE, "step-education", True)
         await sqlite.join_group(guild, ALICE, show_name=True)
         await sqlite.set_guild_timezone(guild, "Europe/Paris")
         await sqlite.set_digest(guild, 555, 0, "19:00", first_due=clock.now(), recurrence="weekly:0:19:00")
-        await sqlite.count_topics({(guild, day, "cpc-salary"): 3})
+        await sqlite.count_topics({(guild, hour, "cpc-salary"): 3})
         expected = (await sqlite.group_progress(guild), await sqlite.guild_settings(guild))
     async with await PostgresStore.open(pg_dsn, clock=clock) as pg:
         await pg.add_reminder(BOB, "bob's, id 1 already", clock.now() + timedelta(days=3), timezone="UTC")

@@ -74,7 +74,7 @@ def _read_sqlite(path: Path) -> Source:
         rows = raw.execute("SELECT guild_id, user_id, show_name, joined_at FROM group_members")
         groups = [(guild_id, user_id, bool(shown), at) for guild_id, user_id, shown, at in rows]
         guilds = raw.execute(f"SELECT {', '.join(GUILD_COLUMNS)} FROM guilds").fetchall()
-        topics = raw.execute("SELECT guild_id, day, entry_id, count FROM guild_topics").fetchall()
+        topics = raw.execute("SELECT guild_id, hour, entry_id, count FROM guild_topics").fetchall()
     return Source(members, steps, reminders, votes, unanswered, groups, guilds, topics)
 
 
@@ -118,8 +118,8 @@ async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
                 source.guilds,
             )
             await conn.executemany(
-                "INSERT INTO guild_topics (guild_id, day, entry_id, count) VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT (guild_id, day, entry_id) DO UPDATE SET count = excluded.count",
+                "INSERT INTO guild_topics (guild_id, hour, entry_id, count) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (guild_id, hour, entry_id) DO UPDATE SET count = excluded.count",
                 source.topics,
             )
             # Members' reminders keep their ids (buttons on DMs already sent refer to them); an id is

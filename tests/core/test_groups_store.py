@@ -15,7 +15,7 @@ from bot.core.store import SQLiteStore, Store
 from bot.core.store.migrate import load_migrations
 from bot.core.store.models import GuildSettings
 from bot.core.store.sqlite import migrate
-from bot.core.topics import day_number
+from bot.core.topics import hour_number
 from tests.pg import Backend
 
 GUILD, OTHER_GUILD = 7_000, 8_000
@@ -155,19 +155,20 @@ async def test_concurrent_claims_of_one_week_let_exactly_one_through(backend: Ba
 
 
 async def test_topics_are_counted_by_entry_per_server_and_week(store: Store, clock: FakeClock) -> None:
-    today = day_number(clock.now())
+    now = hour_number(clock.now())
     for guild in (GUILD, OTHER_GUILD):
         await store.set_digest(guild, 555, 0, "19:00", first_due=clock.now(), recurrence=WEEKLY)
-    await store.count_topics({(9_999, today, "cpc-salary"): 4})  # no digest there: nothing is kept
+    await store.count_topics({(9_999, now, "cpc-salary"): 4})  # no digest there: nothing is kept
     assert await store.top_topics(9_999, 0, 5) == []
-    await store.count_topics({(GUILD, today, "cpc-salary"): 3, (GUILD, today, "what-is"): 1})
-    await store.count_topics({(GUILD, today - 3, "what-is"): 4, (OTHER_GUILD, today, "cpc-salary"): 9})
-    await store.count_topics({(GUILD, today - 10, "steps"): 50})
-    assert await store.top_topics(GUILD, today - 6, 5) == [("what-is", 5), ("cpc-salary", 3)]
-    assert await store.top_topics(GUILD, today - 6, 1) == [("what-is", 5)]
-    assert await store.top_topics(OTHER_GUILD, today - 6, 5) == [("cpc-salary", 9)]
-    # Days older than two weeks are dropped as new counts come in.
-    await store.count_topics({(GUILD, today + 5, "what-is"): 1})
+    await store.count_topics({(GUILD, now, "cpc-salary"): 3, (GUILD, now, "what-is"): 1})
+    await store.count_topics({(GUILD, now - 3 * 24, "what-is"): 4, (OTHER_GUILD, now, "cpc-salary"): 9})
+    await store.count_topics({(GUILD, now - 7 * 24 - 1, "steps"): 50})  # an hour before the week
+    week = now - 7 * 24
+    assert await store.top_topics(GUILD, week, 5) == [("what-is", 5), ("cpc-salary", 3)]
+    assert await store.top_topics(GUILD, week, 1) == [("what-is", 5)]
+    assert await store.top_topics(OTHER_GUILD, week, 5) == [("cpc-salary", 9)]
+    # Hours older than two weeks are dropped as new counts come in.
+    await store.count_topics({(GUILD, now + 7 * 24, "what-is"): 1})
     assert await store.top_topics(GUILD, 0, 5) == [("what-is", 6), ("cpc-salary", 3)]
 
 
@@ -178,7 +179,7 @@ async def test_forgetting_a_server_deletes_its_data_and_nothing_else(store: Stor
     await store.set_guild_timezone(GUILD, "Asia/Tokyo")
     await store.set_digest(GUILD, 555, 0, "19:00", first_due=clock.now(), recurrence=WEEKLY)
     await store.set_digest(OTHER_GUILD, 777, 0, "19:00", first_due=clock.now(), recurrence=WEEKLY)
-    await store.count_topics({(GUILD, day_number(clock.now()), "what-is"): 2})
+    await store.count_topics({(GUILD, hour_number(clock.now()), "what-is"): 2})
     member = await store.add_reminder(ALICE, "study", clock.now(), timezone="UTC")
 
     assert await store.forget_guild(GUILD) == 1 + 1 + 1 + 1  # membership, topic row, digest, settings
@@ -222,11 +223,11 @@ async def test_upgrading_a_v3_sqlite_file_keeps_reminder_ids_never_reused(tmp_pa
 
 
 async def test_turning_the_digest_off_deletes_the_topic_counts(store: Store, clock: FakeClock) -> None:
-    today = day_number(clock.now())
+    hour = hour_number(clock.now())
     await store.set_digest(GUILD, 555, 0, "19:00", first_due=clock.now(), recurrence=WEEKLY)
-    await store.count_topics({(GUILD, today, "cpc-salary"): 2})
+    await store.count_topics({(GUILD, hour, "cpc-salary"): 2})
     assert await store.top_topics(GUILD, 0, 5) == [("cpc-salary", 2)]
     await store.digest_off(GUILD)
     assert await store.top_topics(GUILD, 0, 5) == []
-    await store.count_topics({(GUILD, today, "cpc-salary"): 2})
+    await store.count_topics({(GUILD, hour, "cpc-salary"): 2})
     assert await store.top_topics(GUILD, 0, 5) == []

@@ -17,6 +17,7 @@ from bot.core.store.sqlite import SQLiteDatabase, migrate, schema_version
 MIGRATIONS = load_migrations()
 LATEST = MIGRATIONS[-1].version
 USER = 42
+GUILD = 4242
 
 
 async def at_version(path: Path, version: int) -> None:
@@ -38,6 +39,8 @@ def seed(path: Path, version: int, clock: FakeClock) -> None:
                 " VALUES (?, 'old reminder', ?, 'Europe/Paris', ?, ?, ?)",
                 (USER, now + 3600, now + 3600, now, now + 3600),
             )
+        if version == 4:  # the one schema that counted a server's /ask topics by UTC day
+            raw.execute("INSERT INTO guild_topics VALUES (?, ?, 'cpc-salary', 3)", (GUILD, now // 86_400))
 
 
 def test_migration_files_are_numbered_and_parse() -> None:
@@ -61,6 +64,10 @@ async def test_upgrade_from_every_earlier_version_keeps_data(tmp_path: Path, ver
         if version >= 2:
             [old] = await store.list_reminders(USER)
             assert old.note == "old reminder" and old.status == "active"
+        if version == 4:  # a day's count now starts at that day's first hour
+            first_hour = int(clock.now().timestamp()) // 86_400 * 24
+            assert await store.top_topics(GUILD, first_hour, 5) == [("cpc-salary", 3)]
+            assert await store.top_topics(GUILD, first_hour + 1, 5) == []
         # The upgraded database is fully usable.
         await store.toggle_step(USER, "step-networking")
         added = await store.add_reminder(USER, "new", clock.now(), timezone="UTC")

@@ -246,6 +246,23 @@ async def test_the_digest_posts_progress_changes_and_topics_once_a_week(
     assert "Nobody asked `/ask` in this server this week." in second["content"]
 
 
+async def test_a_question_asked_just_after_a_digest_counts_in_the_next_one(
+    fake: FakeDiscord, bot: MedcoderBot, clock: FakeClock
+) -> None:
+    """Counted by UTC day, the hours between a 19:00 digest and midnight fell in neither week."""
+    await members(fake, bot, 3)
+    await set_digest(fake, fake.channel)
+    clock.set(FIRST_DIGEST)
+    await settle(bot)
+    clock.set(FIRST_DIGEST + timedelta(hours=2))  # 21:00 the same UTC day
+    await reply_to(fake, await fake.invoke_slash("ask", {"question": "what does a cpc make"}))
+    await settle(bot)  # the topic is noted once the reply is on its way
+    clock.set(FIRST_DIGEST + timedelta(days=7))
+    await settle(bot)
+    _, second = posts(fake, fake.channel)
+    assert "(1 time)" in second["content"].split("this week")[-1]
+
+
 async def test_a_deleted_channel_stops_the_digest_and_the_next_admin_is_told(
     fake: FakeDiscord, bot: MedcoderBot, clock: FakeClock, caplog: Any
 ) -> None:

@@ -245,12 +245,12 @@ class Store(ABC):
 
     @abstractmethod
     async def count_topics(self, counts: Mapping[tuple[int, int, str], int]) -> None:
-        """Add /ask answer counts by (server id, unix day, entry id), for servers whose digest is on
+        """Add /ask answer counts by (server id, unix hour, entry id), for servers whose digest is on
         (the others' are dropped): no text, no member id. Turning the digest off deletes them."""
 
     @abstractmethod
-    async def top_topics(self, guild_id: int, since_day: int, n: int) -> list[tuple[str, int]]:
-        """The `n` entries most asked about in the server from `since_day` on, most asked first."""
+    async def top_topics(self, guild_id: int, since_hour: int, n: int) -> list[tuple[str, int]]:
+        """The `n` entries most asked about in the server from `since_hour` on, most asked first."""
 
     @abstractmethod
     async def forget_guild(self, guild_id: int) -> int:

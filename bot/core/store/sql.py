@@ -53,7 +53,7 @@ OPEN_STATUSES = "('active', 'paused')"
 # The claim's shape; each database fills in how the inner SELECT picks rows (see `Database.claim_sql`).
 CLAIM_TEMPLATE = "UPDATE reminders SET claim_token = ?, attempt_at = ? WHERE id {picked} RETURNING " + REMINDER_COLUMNS
 DIGEST_NOTE = "weekly study-group digest"  # the note of a server's digest reminder row
-TOPIC_DAYS = 14  # days of /ask topic counts kept per server
+TOPIC_HOURS = 14 * 24  # hours of /ask topic counts kept per server: two digests' weeks
 # Two digests of one server are at least this far apart (seconds): a week, less the hour a DST change
 # can take from it, less a day of slack for a schedule moved to an earlier weekday or time.
 DIGEST_MIN_GAP = 6 * 86_400
@@ -574,24 +574,25 @@ class SQLStore(Store):
     async def count_topics(self, counts: Mapping[tuple[int, int, str], int]) -> None:
         if not counts:
             return
-        rows = [(guild_id, day, entry_id, n) for (guild_id, day, entry_id), n in sorted(counts.items())]
+        rows = [(guild_id, hour, entry_id, n) for (guild_id, hour, entry_id), n in sorted(counts.items())]
         async with self._db.transaction() as conn:
             # Only for servers with a digest on: nobody reads the counts elsewhere, so none are kept.
             await conn.executemany(
-                "INSERT INTO guild_topics (guild_id, day, entry_id, count)"
+                "INSERT INTO guild_topics (guild_id, hour, entry_id, count)"
                 " SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT)"
                 " WHERE EXISTS (SELECT 1 FROM guilds WHERE guild_id = ? AND digest_channel_id IS NOT NULL)"
-                " ON CONFLICT (guild_id, day, entry_id) DO UPDATE SET count = guild_topics.count + excluded.count",
+                " ON CONFLICT (guild_id, hour, entry_id) DO UPDATE SET count = guild_topics.count + excluded.count",
                 [(*row, row[0]) for row in rows],
             )
-            # A digest looks back a week; older days are of no use to anyone.
-            await conn.execute("DELETE FROM guild_topics WHERE day < ?", max(day for _, day, _, _ in rows) - TOPIC_DAYS)
+            # A digest looks back a week; older hours are of no use to anyone.
+            newest = max(hour for _, hour, _, _ in rows)
+            await conn.execute("DELETE FROM guild_topics WHERE hour < ?", newest - TOPIC_HOURS)
 
-    async def top_topics(self, guild_id: int, since_day: int, n: int) -> list[tuple[str, int]]:
+    async def top_topics(self, guild_id: int, since_hour: int, n: int) -> list[tuple[str, int]]:
         rows = await self._fetch(
-            "SELECT entry_id, SUM(count) AS asked FROM guild_topics WHERE guild_id = ? AND day >= ?"
+            "SELECT entry_id, SUM(count) AS asked FROM guild_topics WHERE guild_id = ? AND hour >= ?"
             " GROUP BY entry_id ORDER BY asked DESC, entry_id LIMIT ?",
-            guild_id, since_day, max(0, n),
+            guild_id, since_hour, max(0, n),
         )  # fmt: skip
         return [(entry_id, int(count)) for entry_id, count in rows]
 

@@ -6,7 +6,7 @@ scheduler), `chart` (the progress picture both post), `text` (how progress and d
 the privacy rules they share).
 
 What is kept is minimal: who opted in where (and whether to show their name), a server's channel,
-schedule and timezone, and `/ask` topic counts by knowledge-base entry per server and day.
+schedule and timezone, and `/ask` topic counts by knowledge-base entry per server and hour.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ import discord
 
 from bot.core.scheduler import DeliveryOutcome
 from bot.core.store import Reminder
-from bot.core.topics import day_number
+from bot.core.topics import hour_number
 from bot.exts.groups.chart import progress_chart
 from bot.exts.groups.text import MIN_MEMBERS, TOP_TOPICS, digest_text
 
@@ -67,7 +67,8 @@ class DigestCourier:
         progress = await store.group_progress(guild_id)
         if self.bot.topics is not None:
             await self.bot.topics.flush()  # this week's counts, up to the last few seconds
-        topics = await store.top_topics(guild_id, day_number(reminder.due_at - timedelta(days=6)), TOP_TOPICS)
+        # The week since the previous digest was due: each hour is in exactly one digest's week.
+        topics = await store.top_topics(guild_id, hour_number(reminder.due_at - timedelta(days=7)), TOP_TOPICS)
         titles = {entry.id: entry.title for entry in self.bot.engine.kb}
         shown = progress.members >= MIN_MEMBERS
         files = [await progress_chart(progress, steps)] if shown else []
