@@ -114,10 +114,13 @@ BILLING_NOTE = "-# The article is about medical coding; it does not cover medica
 BILLING_ENTRIES = frozenset({"gap-billing-vs-coding"})
 # A message that opens like this continues the previous question rather than starting a new one.
 _CUE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|also|but|or|for|in|why|how come|and for)\b", re.I)
+# A short message pointing back at what was just discussed ("which one pays more?", "is it worth it?").
+_POINTS_BACK = re.compile(r"\b(?:which one|that one|this one|either one|which of them|it|that|they|them|those)\b", re.I)
 
 NO_TOPIC = (
     "That needs a topic: please ask it as a whole question, for example *why get certified?* or *where can I study?*"
 )
+NOTHING_MORE = "The article says nothing more on that than its answer on *{title}*."
 BOTH_NOTE = "Your question could be about either of these, so here are both."
 UNCLEAR = "That could be about more than one topic I cover; could you ask a little more specifically?"
 CAN_ANSWER = (
@@ -245,11 +248,11 @@ class Engine:
         # the kind of fact asked for is no such answer: "which pays best?" after "what does a CCS make?"
         # has its pay ranking in the previous question's topic.
         settled = own.kind is ReplyKind.ANSWER or (own.kind is ReplyKind.FALLBACK and own.entry_id is not None)
-        if previous and short and (not settled or (_CUE.match(question) and names_only)):
-            joined = self._follow_up(tokens, self.kb.normalizer.tokens(previous))
-            follow = self.judge(joined, question)
-            if follow.kind is ReplyKind.ANSWER or follow.known_gap:
-                return replace(follow, topic=" ".join(joined))
+        pointing = (_CUE.match(question) and names_only) or _POINTS_BACK.search(question)
+        if previous and short and (not settled or pointing):
+            follow = self._follow(question, tokens, self.kb.normalizer.tokens(previous))
+            if follow is not None:
+                return follow
         if own.kind is not ReplyKind.ANSWER and len(tokens) >= FOCUS_MIN_TOKENS:
             for candidate in segment.focus_candidates(sentences)[:MAX_FOCUS]:
                 focused_tokens = self.kb.normalizer.tokens(candidate)
@@ -257,6 +260,31 @@ class Engine:
                 if focused.kind is ReplyKind.ANSWER:
                     return replace(focused, topic=" ".join(focused_tokens))
         return replace(own, topic=" ".join(tokens))
+
+    def _follow(self, question: str, tokens: list[str], previous: list[str]) -> Reply | None:
+        """A short message read against the previous question, or None when that reading does not hold.
+
+        It must bring a word the knowledge base knows ("asdfgh" is no follow-up), and the entry it reaches
+        must mention one of its own topic words ("schools" after "license" is not about licensing). A
+        "why?" or "where?" that only reaches the entry just answered gets told so, not the same answer again.
+        """
+        if not any(t in self.matcher.idf or t in _BARE_QUESTIONS for t in tokens):
+            return None
+        joined = self._follow_up(tokens, previous)
+        follow = self.judge(joined, question)
+        if follow.kind is not ReplyKind.ANSWER and not follow.known_gap:
+            return None
+        own_words = [t for t in tokens if t not in _BARE_QUESTIONS]
+        if follow.entry_id is not None and own_words and not self.matcher.mentions(follow.entry_id, own_words):
+            return None
+        if follow.answered and follow.entry_id is not None and any(t in _BARE_QUESTIONS for t in tokens):
+            before = self.judge(previous)
+            if before.entry_id == follow.entry_id and all(t in _BARE_QUESTIONS or t in previous for t in tokens):
+                title = self.kb.entries[follow.entry_id].title
+                return Reply(
+                    ReplyKind.FALLBACK, NOTHING_MORE.format(title=title), None, follow.score, topic=" ".join(joined)
+                )
+        return replace(follow, topic=" ".join(joined))
 
     def _follow_up(self, tokens: list[str], previous: list[str]) -> list[str]:
         """A follow-up's tokens joined to the previous question's: a thing it names replaces the thing named before.

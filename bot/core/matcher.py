@@ -89,6 +89,7 @@ class Matcher:
         self._vectorise = len(kb.entries) >= VECTORISE_FROM if vectorise is None else vectorise
         self._normalize = kb.normalizer.tokens
         self._ids = list(kb.entries)
+        self._positions = {entry_id: index for index, entry_id in enumerate(self._ids)}
         vocab: list[set[str]] = []
         phrasing_tokens: list[list[frozenset[str]]] = []
         for entry in kb.entries.values():
@@ -130,6 +131,11 @@ class Matcher:
         if self._vectorise:
             self._index_arrays()
         self._min_share = min_share_for(self.min_score / 100.0)
+
+    def mentions(self, entry_id: str, tokens: list[str]) -> bool:
+        """Whether the entry's vocabulary (phrasings, keywords, title) holds any of `tokens`."""
+        index = self._positions[entry_id]
+        return any(index in self._entries_by_token.get(token, ()) for token in tokens)
 
     def unknown_weight(self, question_length: int) -> float:
         share = min(max((question_length - 3) / 6.0, 0.0), 1.0)

@@ -122,8 +122,8 @@ def test_a_follow_up_is_read_against_the_previous_question(engine: Engine) -> No
     assert engine.ask("and the CCS?").entry_id != "salary-by-position"  # alone it is another question
     hospitals = engine.ask("what about hospitals?", previous=ccs.topic)
     assert hospitals.entry_id == "salary-by-sector"
-    why = engine.ask("why?", previous=engine.ask("do I need to get certified?").topic)
-    assert why.answered and why.entry_id == "why-certify"
+    why = engine.ask("why?", previous=engine.ask("what is medical coding?").topic)
+    assert why.answered and why.entry_id == "coding-purpose"  # why it matters: another entry
 
 
 def test_a_full_question_ignores_the_previous_one(engine: Engine) -> None:
@@ -263,3 +263,40 @@ def test_a_bare_question_word_alone_names_no_topic(engine: Engine, text: str) ->
 def test_a_trailing_why_does_not_become_the_question_of_a_chatty_message(engine: Engine) -> None:
     reply = engine.ask("My aunt runs a clinic and keeps saying coders are scarce 🏥 will coders be needed? and why?")
     assert reply.entry_id != "coding-purpose"  # what "why" alone matched
+
+
+# --- found by a newcomer trying the terminal chat: each failed before its fix ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("previous", "question"),
+    [
+        ("do I need to get certified?", "why?"),  # the entry answered already says all the article says
+        ("which pays more, cpc or ccs?", "why is ccs higher?"),
+        ("what are the steps?", "why?"),
+    ],
+)
+def test_a_why_that_only_reaches_the_answer_just_given_is_told_so(engine: Engine, previous: str, question: str) -> None:
+    first = engine.ask(previous)
+    reply = engine.ask(question, previous=first.topic)
+    assert not reply.answered and reply.kind is ReplyKind.FALLBACK
+    assert reply.text.startswith("The article says nothing more on that")
+    assert engine.kb.entries[str(first.entry_id)].title in reply.text
+
+
+def test_gibberish_after_a_question_does_not_repeat_its_answer(engine: Engine) -> None:
+    reply = engine.ask("asdfgh", previous=engine.ask("what does AHIMA stand for").topic)
+    assert not reply.answered
+
+
+def test_a_new_topic_word_is_not_read_as_a_follow_up_of_another_topic(engine: Engine) -> None:
+    reply = engine.ask("schools", previous=engine.ask("do coders need a license").topic)
+    assert reply.entry_id != "licensing"
+
+
+def test_a_message_pointing_back_is_read_against_the_previous_question(engine: Engine) -> None:
+    """ "Which one pays more?" has an answer of its own (what affects pay), but "one" is the CPC or the CCS."""
+    assert engine.ask("which one pays more?").entry_id != "salary-by-position"
+    first = engine.ask("what's the difference between CPC and CCS")
+    reply = engine.ask("which one pays more?", previous=first.topic)
+    assert reply.answered and reply.entry_id == "salary-by-position"
