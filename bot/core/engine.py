@@ -181,6 +181,12 @@ class Engine:
             question = _BILLING_AND.sub(" ", question)
             tokens = self.kb.normalizer.tokens(question)
         reply = self._resolve(question, tokens, previous)
+        unknown = reply.kind is ReplyKind.FALLBACK and reply.entry_id is None and not reply.missing
+        if unknown and smalltalk.opens_with_greeting(question) and not segment.questions(segment.sentences(question)):
+            # "Hi, I'm a nurse's aide and tired of the physical work": an introduction, not a question the
+            # article lacks. Greet back and say what can be asked.
+            greeting = smalltalk.REPLIES[smalltalk.SmallTalk.GREETING]
+            return Reply(ReplyKind.SMALL_TALK, f"{greeting} {CAN_ANSWER}", topic=previous or "")
         if billing and reply.kind is ReplyKind.ANSWER and reply.entry_id not in BILLING_ENTRIES:
             reply = self._compose(reply, reply.blocks, (*reply.notes, BILLING_NOTE), reply.missing)
         return reply

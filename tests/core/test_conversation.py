@@ -300,3 +300,28 @@ def test_a_message_pointing_back_is_read_against_the_previous_question(engine: E
     first = engine.ask("what's the difference between CPC and CCS")
     reply = engine.ask("which one pays more?", previous=first.topic)
     assert reply.answered and reply.entry_id == "salary-by-position"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks, that's really helpful",
+        "thank you that was super helpful!",
+        "new here, just joined!",  # was answered with the networking step ("join")
+        "hey everyone, just joined the server",
+    ],
+)
+def test_thanks_with_praise_and_introductions_are_small_talk(engine: Engine, text: str) -> None:
+    reply = engine.ask(text)
+    assert reply.kind is ReplyKind.SMALL_TALK and not reply.answered
+
+
+def test_a_greeting_that_opens_an_introduction_is_greeted_not_refused(engine: Engine) -> None:
+    reply = engine.ask("Hi, I'm a nurse's aide (CNA) and I'm tired of the physical work")
+    assert reply.kind is ReplyKind.SMALL_TALK
+    assert "I don't know that" not in reply.text and CAN_ANSWER in reply.text
+
+
+def test_an_introduction_with_a_question_still_gets_the_answer(engine: Engine) -> None:
+    reply = engine.ask("new here! what are the steps?")
+    assert reply.answered and reply.entry_id == "steps-overview"

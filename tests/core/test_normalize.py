@@ -144,3 +144,7 @@ def test_verb_forms_fold_only_onto_words_the_knowledge_base_uses(engine: Engine)
     assert "code" in normalizer.tokens("coding")  # a word the knowledge base has stays itself
     assert normalizer.tokens("narrowing") == ["narrowing"]  # "narrow" is not the article's: no new token
     assert normalizer.tokens("nursing") == normalizer.tokens("nursing", correct=False)
+
+
+def test_exp_is_texting_shorthand_for_experience(engine: Engine) -> None:
+    assert engine.kb.normalizer.tokens("how do I get exp") == engine.kb.normalizer.tokens("how do I get experience")
