@@ -42,6 +42,16 @@ WANTED = (
         re.compile(rf"\b{_NUMBER}[\s-]*(?:months?|years?|weeks?|days?|hours?)\b", re.I),
     ),
     Wanted(
+        "price",
+        re.compile(
+            r"\b(?:cost|costs|price|prices|priced|fee|fees|tuition)\b|\bhow much (?:is|are|will|would|does|do)"
+            r"(?: it cost| they cost)? (?:the |a |an |it |to take the |to take a )?(?:cpc |ccs |aapc |ahima )?"
+            r"(?:exam|test|course|program|class|certification|membership|school)",
+            re.I,
+        ),
+        re.compile(r"\$\s?\d", re.I),
+    ),
+    Wanted(
         "ranking by pay",
         re.compile(
             # Not "makes the most": "make the most of networking", "makes the most sense".

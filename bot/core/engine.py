@@ -380,7 +380,7 @@ class Engine:
         if confident and entry.kind == "gap":
             return Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{CAN_ANSWER}", entry.id, best.score)
         if confident:
-            return self._unmet(question, entry, best.score) or self._answer(entry, best.score)
+            return self._unmet(question, entry, ranked) or self._answer(entry, best.score)
         close = [
             m
             for m in ranked
@@ -392,11 +392,14 @@ class Engine:
                 # mean" is kept for those). When that topic is a fact too, answer with both.
                 second = self.kb.entries[ranked[1].entry_id] if len(ranked) > 1 else None
                 if second is not None and second.kind == "fact":
-                    unmet = self._unmet(question, entry, best.score)
+                    unmet = self._unmet(question, entry, ranked)
                     if unmet is not None:
                         return unmet
                     both = (self._blocks[entry.id], self._blocks[second.id])
                     return self._compose(self._answer(entry, best.score), both, (BOTH_NOTE,), ())
+                unmet = self._unmet(question, entry, ranked)
+                if unmet is not None:  # "how much is the cpc exam": the exam entry has no price, its gap says so
+                    return unmet
                 # Otherwise the article does cover it, so don't say it doesn't.
                 return Reply(ReplyKind.FALLBACK, f"{UNCLEAR}\n{CAN_ANSWER}", None, round(best.score, 1))
             return self._fallback(best.score)
@@ -410,12 +413,20 @@ class Engine:
             suggestions,
         )
 
-    @staticmethod
-    def _unmet(question: str, entry: Entry, score: float) -> Reply | None:
-        """The honest fallback when `question` asks for a kind of fact `entry` does not give, else None."""
+    def _unmet(self, question: str, entry: Entry, ranked: list[Match]) -> Reply | None:
+        """The honest fallback when `question` asks for a kind of fact `entry` does not give, else None.
+
+        A known gap ranked close behind says precisely what the article lacks ("The article gives no
+        prices: ..."), so it is the reply; otherwise a general one names the closest topic.
+        """
         wanted = asked_for.unmet(question, entry.answer)
         if wanted is None:
             return None
+        score = ranked[0].score
+        for match in ranked[1:]:
+            gap = self.kb.entries[match.entry_id]
+            if gap.kind == "gap" and match.score >= score - self.calibration.margin:
+                return Reply(ReplyKind.FALLBACK, f"{gap.answer}\n{CAN_ANSWER}", gap.id, round(match.score, 1))
         return Reply(
             ReplyKind.FALLBACK,
             f"The article I answer from gives no {wanted.name} for that; the closest it covers is "

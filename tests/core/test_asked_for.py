@@ -21,6 +21,10 @@ from bot.core.asked_for import unmet
         ("highest paying state", "The top-paying states are ...", None),
         ("what does a coder do", "Coders translate records into codes.", None),  # asks for no particular kind
         ("does specialising pay more", "Specialising can raise earning potential.", None),  # yes/no, not a ranking
+        ("how much is the cpc exam", "Certification requires passing an exam.", "price"),
+        ("what does the exam cost", "The exam fee is $399.", None),
+        ("how much do coders make", "The median wage is $44,090.", None),  # pay, not a price
+        ("how much do I need to study", "Study anatomy.", None),  # an amount of study, not a price
     ],
 )
 def test_unmet_names_the_kind_of_fact_an_answer_lacks(question: str, answer: str, lacking: str | None) -> None:
@@ -93,3 +97,11 @@ def test_a_follow_up_asking_for_a_pay_ranking_is_read_against_the_previous_quest
     """Refused alone ("which pays best?" names nothing that ranks pay), so it is no settled question."""
     reply = engine.ask("which pays best?", previous=engine.ask("how much does a ccs make").topic)
     assert reply.answered and reply.entry_id == "salary-by-position"
+
+
+def test_a_price_question_gets_the_gap_that_says_the_article_has_no_prices(engine: Engine) -> None:
+    """The exam entry scored a few points above the gap on exam prices, and the reply was "ask more
+    specifically"; the gap says exactly what the article lacks."""
+    reply = engine.ask("how much is the cpc exam")
+    assert reply.kind is ReplyKind.FALLBACK and reply.entry_id == "gap-exam-cost"
+    assert "no prices" in reply.text
