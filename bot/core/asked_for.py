@@ -44,8 +44,11 @@ WANTED = (
     Wanted(
         "price",
         re.compile(
-            r"\b(?:cost|costs|price|prices|priced|fee|fees|tuition)\b|\bhow much (?:is|are|will|would|does|do)"
-            r"(?: it cost| they cost)? (?:the |a |an |it |to take the |to take a )?(?:cpc |ccs |aapc |ahima )?"
+            # Not "cost of living" or "costs" in general ("why does coding matter for costs?").
+            r"\b(?:price|prices|priced|fee|fees|tuition)\b|\bhow much (?:does|do|will|would)\b[^?.]*\bcost\b"
+            r"|\bcosts? (?:of|for) (?:the |a |an )?(?:cpc |ccs |aapc |ahima )?(?:exam|test|course|program|class"
+            r"|certification|membership|school|training)"
+            r"|\bhow much (?:is|are) (?:the |a |an )?(?:cpc |ccs |aapc |ahima )?"
             r"(?:exam|test|course|program|class|certification|membership|school)",
             re.I,
         ),

@@ -114,8 +114,9 @@ BILLING_NOTE = "-# The article is about medical coding; it does not cover medica
 BILLING_ENTRIES = frozenset({"gap-billing-vs-coding"})
 # A message that opens like this continues the previous question rather than starting a new one.
 _CUE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|also|but|or|for|in|why|how come|and for)\b", re.I)
-# A short message pointing back at what was just discussed ("which one pays more?", "is it worth it?").
-_POINTS_BACK = re.compile(r"\b(?:which one|that one|this one|either one|which of them|it|that|they|them|those)\b", re.I)
+# A short message choosing among what was just discussed ("which one pays more?"). Not "it" or "they":
+# "do they need certification?" is a question of its own.
+_POINTS_BACK = re.compile(r"\b(?:which one|that one|this one|either one|which of them|which of the two)\b", re.I)
 
 NO_TOPIC = (
     "That needs a topic: please ask it as a whole question, for example *why get certified?* or *where can I study?*"
@@ -181,8 +182,8 @@ class Engine:
             question = _BILLING_AND.sub(" ", question)
             tokens = self.kb.normalizer.tokens(question)
         reply = self._resolve(question, tokens, previous)
-        unknown = reply.kind is ReplyKind.FALLBACK and reply.entry_id is None and not reply.missing
-        if unknown and smalltalk.opens_with_greeting(question) and not segment.questions(segment.sentences(question)):
+        unknown = reply.kind is ReplyKind.FALLBACK and reply.entry_id is None and reply.score < self.calibration.floor
+        if unknown and not reply.missing and smalltalk.is_introduction(question):
             # "Hi, I'm a nurse's aide and tired of the physical work": an introduction, not a question the
             # article lacks. Greet back and say what can be asked.
             greeting = smalltalk.REPLIES[smalltalk.SmallTalk.GREETING]
@@ -270,11 +271,12 @@ class Engine:
     def _follow(self, question: str, tokens: list[str], previous: list[str]) -> Reply | None:
         """A short message read against the previous question, or None when that reading does not hold.
 
-        It must bring a word the knowledge base knows ("asdfgh" is no follow-up), and the entry it reaches
-        must mention one of its own topic words ("schools" after "license" is not about licensing). A
-        "why?" or "where?" that only reaches the entry just answered gets told so, not the same answer again.
+        It must bring a word the knowledge base knows, if any ("asdfgh" is no follow-up), and the entry it
+        reaches must mention one of its own topic words ("schools" after "license" is not about licensing).
+        A "why?" or "what is it for?" that only reaches the entry just answered is told the article has
+        nothing more, rather than shown the same answer again.
         """
-        if not any(t in self.matcher.idf or t in _BARE_QUESTIONS for t in tokens):
+        if tokens and not any(t in self.matcher.idf or t in _BARE_QUESTIONS for t in tokens):
             return None
         joined = self._follow_up(tokens, previous)
         follow = self.judge(joined, question)
@@ -283,9 +285,13 @@ class Engine:
         own_words = [t for t in tokens if t not in _BARE_QUESTIONS]
         if follow.entry_id is not None and own_words and not self.matcher.mentions(follow.entry_id, own_words):
             return None
-        if follow.answered and follow.entry_id is not None and any(t in _BARE_QUESTIONS for t in tokens):
+        if (
+            follow.answered
+            and follow.entry_id is not None
+            and all(t in _BARE_QUESTIONS or t in previous for t in tokens)
+        ):
             before = self.judge(previous)
-            if before.entry_id == follow.entry_id and all(t in _BARE_QUESTIONS or t in previous for t in tokens):
+            if before.entry_id == follow.entry_id:  # "why?", "what is it for?": nothing new to read it with
                 title = self.kb.entries[follow.entry_id].title
                 return Reply(
                     ReplyKind.FALLBACK, NOTHING_MORE.format(title=title), None, follow.score, topic=" ".join(joined)

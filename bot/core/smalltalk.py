@@ -194,9 +194,6 @@ _FILLER = frozenset(
         "hi",
         "hmm",
         "i",
-        "is",
-        "it",
-        "its",
         "just",
         "lmao",
         "lol",
@@ -246,6 +243,9 @@ _FILLER = frozenset(
     ]
 )
 _WORD = re.compile(r"[a-z]+")
+_ASKS = re.compile(
+    r"\b(?:what|whats|how|which|where|who|when|why|should|can|could|do|does|did|is|are|will|would|any|anyone|tell)\b"
+)
 _ORDER = (SmallTalk.ABOUT_BOT, SmallTalk.GOODBYE, SmallTalk.THANKS, SmallTalk.GREETING)
 _PATTERNS = {
     kind: re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(_PHRASES[kind], key=len, reverse=True)) + r")\b")
@@ -261,11 +261,15 @@ REPLIES: dict[SmallTalk, str] = {
 }
 
 
-def opens_with_greeting(text: str) -> bool:
-    """Whether `text` starts with a greeting ("Hi, I'm a nurse's aide and ..."), whatever follows."""
+def is_introduction(text: str) -> bool:
+    """Whether `text` opens with a greeting and asks nothing after it ("Hi, I'm a nurse's aide and ...").
+
+    Any question word after the greeting makes it a question ("hi, how do I get experience"), with or
+    without a question mark.
+    """
     words = " ".join(_WORD.findall(clean(text).replace("'", " ").replace("’", " ")))
     found = _PATTERNS[SmallTalk.GREETING].match(words)
-    return found is not None
+    return found is not None and "?" not in text and not _ASKS.search(words[found.end() :])
 
 
 def classify(text: str) -> SmallTalk | None:

@@ -105,3 +105,15 @@ def test_a_price_question_gets_the_gap_that_says_the_article_has_no_prices(engin
     reply = engine.ask("how much is the cpc exam")
     assert reply.kind is ReplyKind.FALLBACK and reply.entry_id == "gap-exam-cost"
     assert "no prices" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("does cost of living affect coder salary?", "salary-factors"),  # not a price
+        ("why does coding matter for costs?", "coding-purpose"),
+    ],
+)
+def test_costs_that_are_not_a_price_are_not_held_to_one(engine: Engine, question: str, entry: str) -> None:
+    reply = engine.ask(question)
+    assert reply.answered and reply.entry_id == entry

@@ -325,3 +325,33 @@ def test_a_greeting_that_opens_an_introduction_is_greeted_not_refused(engine: En
 def test_an_introduction_with_a_question_still_gets_the_answer(engine: Engine) -> None:
     reply = engine.ask("new here! what are the steps?")
     assert reply.answered and reply.entry_id == "steps-overview"
+
+
+@pytest.mark.parametrize(
+    ("previous", "question"),
+    [
+        ("what does a medical coder earn?", "do they need certification?"),
+        ("what does a medical coder earn?", "how do they get certified?"),
+        ("what are the steps?", "is it a good career?"),
+        ("what education do I need?", "what skills do they need?"),
+        ("what are the top paying states?", "how much do they make?"),
+    ],
+)
+def test_a_full_question_with_it_or_they_keeps_its_own_answer(engine: Engine, previous: str, question: str) -> None:
+    """Found in review: reading every short "it"/"they" question as a follow-up answered the previous topic."""
+    own = engine.ask(question)
+    assert own.answered
+    assert engine.ask(question, previous=engine.ask(previous).topic).entry_id == own.entry_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hi, how do i get experience without a job", "hello, does the cpc expire", "hi cpc exam"],
+)
+def test_a_greeting_before_a_question_is_not_taken_for_an_introduction(engine: Engine, text: str) -> None:
+    assert engine.ask(text).kind is not ReplyKind.SMALL_TALK
+
+
+@pytest.mark.parametrize("text", ["is it helpful?", "is that great?"])
+def test_a_yes_no_question_is_not_thanks(text: str) -> None:
+    assert classify(text) is None
