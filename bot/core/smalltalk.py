@@ -261,20 +261,25 @@ REPLIES: dict[SmallTalk, str] = {
 }
 
 
+def _words(text: str) -> str:
+    """The message's lowercase words, apostrophes split ("that's" -> "that s"), one space apart."""
+    return " ".join(_WORD.findall(clean(text).replace("'", " ").replace("’", " ")))
+
+
 def is_introduction(text: str) -> bool:
     """Whether `text` opens with a greeting and asks nothing after it ("Hi, I'm a nurse's aide and ...").
 
     Any question word after the greeting makes it a question ("hi, how do I get experience"), with or
     without a question mark.
     """
-    words = " ".join(_WORD.findall(clean(text).replace("'", " ").replace("’", " ")))
+    words = _words(text)
     found = _PATTERNS[SmallTalk.GREETING].match(words)
     return found is not None and "?" not in text and not _ASKS.search(words[found.end() :])
 
 
 def classify(text: str) -> SmallTalk | None:
     """The kind of small talk `text` is, or None when it holds anything else (such as a question)."""
-    words = " ".join(_WORD.findall(clean(text).replace("'", " ").replace("’", " ")))
+    words = _words(text)
     if not words or words.count(" ") >= MAX_SMALL_TALK_WORDS:
         return None
     found: SmallTalk | None = None
