@@ -8,10 +8,12 @@ synonyms and stop words bring both sides into one vocabulary.
 
 from __future__ import annotations
 
+import gzip
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
@@ -80,6 +82,19 @@ MAX_CORRECTIONS = 24
 MIN_CORRECT_LEN = 4
 MAX_WORD_LEN = 30
 STEADY_WORDS = 50_000  # raw words remembered as needing no correction (a few MB at most)
+ENGLISH_WORDS = Path(__file__).with_name("data") / "english_words.txt.gz"
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Real English words of four letters or more (see `data/README.md`), loaded on first use.
+
+    Why: spelling correction only knows the knowledge base's words, so it "corrected" real words the
+    knowledge base lacks into ones it has: "nice" into "niche", "master" into "matter", "staying" into
+    "studying", each a confident wrong reading. A real word is never corrected; only the one message that
+    first needs a correction pays for reading the list (~6 MB, tens of milliseconds).
+    """
+    return frozenset(gzip.decompress(ENGLISH_WORDS.read_bytes()).decode("ascii").split())
 
 
 def clean(text: str) -> str:
@@ -187,7 +202,10 @@ class Normalizer:
         return len(word) >= MIN_CORRECT_LEN and word.isalpha() and not self.known(word)
 
     def _correct_uncached(self, word: str) -> str:
-        """The closest known word with the same initial, or the word itself when none is close."""
+        """The closest known word with the same initial, or the word itself when none is close or it is a
+        real English word (misspellings that are real words, "collage", belong in the lexicon's shorthand)."""
+        if word in english_words():
+            return word
         candidates = self._by_initial.get(word[0], ())
         cutoff = 85.0 if len(word) <= 4 else 80.0
         best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)

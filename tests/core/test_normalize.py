@@ -148,3 +148,32 @@ def test_verb_forms_fold_only_onto_words_the_knowledge_base_uses(engine: Engine)
 
 def test_exp_is_texting_shorthand_for_experience(engine: Engine) -> None:
     assert engine.kb.normalizer.tokens("how do I get exp") == engine.kb.normalizer.tokens("how do I get experience")
+
+
+@pytest.mark.parametrize(
+    ("word", "not_into"),
+    [("nice", "niche"), ("master", "matter"), ("staying", "studying")],
+)
+def test_spelling_correction_never_rewrites_a_real_english_word(engine: Engine, word: str, not_into: str) -> None:
+    """Each of these was "corrected" into a knowledge-base word and so answered as that topic."""
+    normalizer = engine.kb.normalizer
+    assert word not in normalizer.vocabulary  # otherwise the test proves nothing
+    assert word in normalize.english_words()
+    tokens = normalizer.tokens(word)
+    assert not_into not in " ".join(tokens) and tokens == normalizer.tokens(word, correct=False)
+
+
+def test_misspellings_that_are_not_words_are_still_corrected(engine: Engine) -> None:
+    tokens = engine.kb.normalizer.tokens
+    assert tokens("salery") == tokens("salary")
+    assert tokens("certifcation") == tokens("certification")
+    # A misspelling that is itself a word is the lexicon's to map, not the corrector's.
+    assert tokens("is collage a must") == tokens("is college a must")
+
+
+def test_the_word_list_is_loaded_once_and_holds_only_lowercase_words() -> None:
+    words = normalize.english_words()
+    assert normalize.english_words() is words
+    assert len(words) > 50_000
+    assert all(w.isalpha() and w.islower() and len(w) >= normalize.MIN_CORRECT_LEN for w in words)
+
