@@ -24,6 +24,8 @@ class Wanted:
     holds: re.Pattern[str]  # an answer gives it
 
 
+# After a two-digit number: it is not a figure ("44,090"), a share, an amount or a length of time.
+_NOT_A_QUANTITY = r"(?![.,]\d)(?!\s*(?:%|percent|hours?|dollars|bucks|k\b|an? |per\b|years?|months?))"
 _NUMBER = r"(?:\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|eight|ten|twelve|few|several)"
 
 WANTED = (
@@ -31,7 +33,11 @@ WANTED = (
         "age",
         re.compile(
             r"\b(?:how old|what age|minimum age|age (?:limit|requirement)s?|too (?:old|young) to"
-            r"|(?:am i|i'm|im|i am) too (?:old|young))\b",
+            r"|(?:am i|i'm|im|i am) too (?:old|young))\b"
+            # "change careers at 40", "in my 50s", "over 60": an age, not 40 hours or 8%.
+            rf"|\bat (?:the )?(?:age (?:of )?)?[1-9]\d\b{_NOT_A_QUANTITY}"
+            r"|\bin (?:my|your|his|her|their|our) (?:early |mid |late )?[2-9]0'?s\b"
+            rf"|\b(?:over|past) (?:the age of )?[3-9]0\b{_NOT_A_QUANTITY}",
             re.I,
         ),
         re.compile(r"\bage\b|\byears? old\b", re.I),

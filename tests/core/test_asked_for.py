@@ -25,6 +25,12 @@ from bot.core.asked_for import unmet
         ("what does the exam cost", "The exam fee is $399.", None),
         ("how much do coders make", "The median wage is $44,090.", None),  # pay, not a price
         ("how much do I need to study", "Study anatomy.", None),  # an amount of study, not a price
+        ("can I switch careers at 45", "Demand is projected to grow.", "age"),
+        ("is it realistic in my 50s", "Demand is projected to grow.", "age"),
+        ("is it too late over 60", "There is no age limit.", None),
+        ("is the median at 44,090 now", "The median wage is $44,090.", None),  # a figure, not an age
+        ("I work 40 hours a week, can I study at night", "Study online.", None),
+        ("is growth at 8% fast", "Growth of 8% is faster than average.", None),
     ],
 )
 def test_unmet_names_the_kind_of_fact_an_answer_lacks(question: str, answer: str, lacking: str | None) -> None:

@@ -177,3 +177,17 @@ def test_the_word_list_is_loaded_once_and_holds_only_lowercase_words() -> None:
     assert len(words) > 50_000
     assert all(w.isalpha() and w.islower() and len(w) >= normalize.MIN_CORRECT_LEN for w in words)
 
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("what are the functions of a medical coder", "what are the duties of a medical coder"),
+        ("how to become a medical coding specialist", "how to become a medical coder"),
+        ("do you have to go to school for coding", "do you need education for coding"),
+    ],
+)
+def test_everyday_names_for_the_article_s_topics_normalise_alike(engine: Engine, a: str, b: str) -> None:
+    tokens = engine.kb.normalizer.tokens
+    assert set(tokens(a)) - {"require"} == set(tokens(b)) - {"require"}
+    # The credential keeps its own name.
+    assert "ccs" in tokens("certified coding specialist salary")
