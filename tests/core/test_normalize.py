@@ -169,6 +169,7 @@ def test_misspellings_that_are_not_words_are_still_corrected(engine: Engine) -> 
     assert tokens("certifcation") == tokens("certification")
     # A misspelling that is itself a word is the lexicon's to map, not the corrector's.
     assert tokens("is collage a must") == tokens("is college a must")
+    assert tokens("medial codding coarse") == tokens("medical coding course")
 
 
 def test_the_word_list_is_loaded_once_and_holds_only_lowercase_words() -> None:
