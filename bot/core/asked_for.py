@@ -34,10 +34,13 @@ WANTED = (
         re.compile(
             r"\b(?:how old|what age|minimum age|age (?:limit|requirement)s?|too (?:old|young) to"
             r"|(?:am i|i'm|im|i am) too (?:old|young))\b"
-            # "change careers at 40", "in my 50s", "over 60": an age, not 40 hours or 8%.
-            rf"|\bat (?:the )?(?:age (?:of )?)?[1-9]\d\b{_NOT_A_QUANTITY}"
+            # "change careers at 40", "in my 50s", "if I'm over 60": an age asked about, not 40 hours, 8% or a
+            # story ("I finished school at 18, can I become a coder?" asks for the steps).
+            rf"|\b(?:start|switch|chang|begin|becom|retrain|go back|get into)\w*\b[^.?!]{{0,40}}?\bat "
+            rf"(?:the )?(?:age (?:of )?)?[1-9]\d\b{_NOT_A_QUANTITY}"
             r"|\bin (?:my|your|his|her|their|our) (?:early |mid |late )?[2-9]0'?s\b"
-            rf"|\b(?:over|past) (?:the age of )?[3-9]0\b{_NOT_A_QUANTITY}",
+            rf"|\b(?:i'm|im|i am|i'll be|if|people|someone|anyone|adults?)\s+(?:who are\s+)?(?:over|past)\s+"
+            rf"(?:the age of )?[3-9]0\b{_NOT_A_QUANTITY}",
             re.I,
         ),
         re.compile(r"\bage\b|\byears? old\b", re.I),

@@ -27,7 +27,11 @@ from bot.core.asked_for import unmet
         ("how much do I need to study", "Study anatomy.", None),  # an amount of study, not a price
         ("can I switch careers at 45", "Demand is projected to grow.", "age"),
         ("is it realistic in my 50s", "Demand is projected to grow.", "age"),
-        ("is it too late over 60", "There is no age limit.", None),
+        ("is it too late if I'm over 60", "There is no age limit.", None),
+        ("is it too late if I'm over 60", "Demand is projected to grow.", "age"),
+        ("I finished school at 18, can I become a coder", "Get a diploma, then certify.", None),  # a story
+        ("what is the median at 44", "The median wage is $44,090.", None),
+        ("over 30 coders applied, is it competitive", "Demand is projected to grow.", None),
         ("is the median at 44,090 now", "The median wage is $44,090.", None),  # a figure, not an age
         ("I work 40 hours a week, can I study at night", "Study online.", None),
         ("is growth at 8% fast", "Growth of 8% is faster than average.", None),
