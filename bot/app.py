@@ -6,6 +6,7 @@ network call, so `run` fails fast and tests can build a complete bot against a f
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -17,6 +18,7 @@ from discord.ext import commands
 from bot.core import Engine, Reply
 from bot.core.clock import Clock, SystemClock
 from bot.core.conversation import Conversations
+from bot.core.normalize import english_words
 from bot.core.store import Store, open_store
 from bot.core.store.models import LATE_AFTER
 from bot.core.topics import TopicCounter
@@ -107,6 +109,9 @@ class MedcoderBot(commands.Bot):
                 self.unanswered.start()
             self.topics = TopicCounter(self.store, clock=self.clock)
             self.topics.start()
+            # The spelling corrector's word list, read off the event loop now rather than on it when the
+            # first misspelt question arrives (~40 ms); a damaged install stops start-up here, not a reply.
+            await asyncio.to_thread(english_words)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.commands_only:

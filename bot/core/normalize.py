@@ -91,10 +91,21 @@ def english_words() -> frozenset[str]:
 
     Why: spelling correction only knows the knowledge base's words, so it "corrected" real words the
     knowledge base lacks into ones it has: "nice" into "niche", "master" into "matter", "staying" into
-    "studying", each a confident wrong reading. A real word is never corrected; only the one message that
-    first needs a correction pays for reading the list (~6 MB, tens of milliseconds).
+    "studying", each a confident wrong reading. A real word is only corrected into another form of itself
+    (see `Normalizer._correct_uncached`). Read on first use (~6 MB, tens of milliseconds): the bot warms
+    it in a thread at start-up, and a one-off `ask` only pays when a word needs correcting.
     """
     return frozenset(gzip.decompress(ENGLISH_WORDS.read_bytes()).decode("ascii").split())
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    """How many leading letters two words share."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def clean(text: str) -> str:
@@ -203,15 +214,22 @@ class Normalizer:
 
     def _correct_uncached(self, word: str) -> str:
         """The closest known word with the same initial, or the word itself when none is close or it is a
-        real English word (misspellings that are real words, "collage", belong in the lexicon's shorthand)."""
-        if word in english_words():
-            return word
+        real English word that is not another form of it (misspellings that are real words, "collage",
+        belong in the lexicon's shorthand).
+
+        Another form shares all but the last two letters of the shorter word, and at least five: "diagnoses"
+        still meets "diagnosis" and "curricula" "curriculum", but "nice" is not read as "niche", "master"
+        as "matter" or "staying" as "studying".
+        """
         candidates = self._by_initial.get(word[0], ())
         cutoff = 85.0 if len(word) <= 4 else 80.0
         best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
         if best is None or abs(len(best[0]) - len(word)) > 2:
             return word
-        return best[0]
+        found: str = best[0]
+        if word in english_words() and _shared_prefix(word, found) < max(5, min(len(word), len(found)) - 2):
+            return word
+        return found
 
     def surface(self, text: str, *, correct: bool = True) -> list[str]:
         """Cleaned, shorthand-expanded and (optionally) spelling-corrected words, in order."""

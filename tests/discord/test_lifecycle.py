@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import create_bot
 from bot.core import Engine
+from bot.core.normalize import english_words
 from bot.runner import (
     BAD_TOKEN,
     EXIT_CONFIG,
@@ -218,3 +219,13 @@ def test_run_with_invalid_settings_exits_2_with_one_line(
     _, err = capfd.readouterr()
     (line,) = err.splitlines()
     assert line.startswith(expected), line
+
+
+async def test_the_spelling_word_list_is_read_at_start_up_not_on_the_first_question(
+    fake: FakeDiscord, run_bot: Callable[..., Any], engine: Engine, tmp_path: Path
+) -> None:
+    english_words.cache_clear()
+    assert english_words.cache_info().currsize == 0
+    bot = await run_bot(create_bot(make_settings(fake, tmp_path), engine), guild_ready_timeout=0.1)
+    assert bot.is_ready()
+    assert english_words.cache_info().currsize == 1
