@@ -24,8 +24,25 @@ class Wanted:
     holds: re.Pattern[str]  # an answer gives it
 
 
-# After a two-digit number: it is not a figure ("44,090"), a share, an amount or a length of time.
-_NOT_A_QUANTITY = r"(?![.,]\d)(?!\s*(?:%|percent|hours?|dollars|bucks|k\b|an? |per\b|years?|months?))"
+# A person's age in a question: "at 40", "at the age of 45", "at 55 years old", "in my 50s", "if I'm over 60";
+# not a figure ("44,090"), a share, an amount, a time or a length of time after the number.
+_NOT_A_QUANTITY = (
+    r"(?:\s+years?\s+(?:old|of age)\b"
+    r"|(?![.,]\d)(?!\s*(?:%|percent|pct|hours?|hrs?|mins?|minutes|dollars|bucks|k\b|an? |per\b|/|pm\b|am\b|o'clock"
+    r"|years?|months?|weeks?|days?|thousand|questions|wpm)))"
+)
+_AN_AGE = (
+    r"(?:\bat (?:the )?(?:age (?:of )?)?(?:1[6-9]|[2-7]\d)\b"
+    + _NOT_A_QUANTITY
+    + r"|\bin (?:my|your|his|her|their|our) (?:early |mid |late )?[2-7]0'?s\b"
+    r"|\b(?:i'm|im|i am|i'll be|if|people|someone|anyone|adults?)\s+(?:who are\s+)?(?:over|past)\s+"
+    r"(?:the age of )?[3-7]0\b" + _NOT_A_QUANTITY + ")"
+)
+# Asking whether it can still be done: only then is the age the point of the question.
+_FEASIBLE = (
+    r"(?:too (?:late|old)|okay|ok|alright|possible|realistic|doable|feasible|worth it|good idea|smart|wise"
+    r"|advisable|normal|common)"
+)
 _NUMBER = r"(?:\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|eight|ten|twelve|few|several)"
 
 WANTED = (
@@ -34,13 +51,10 @@ WANTED = (
         re.compile(
             r"\b(?:how old|what age|minimum age|age (?:limit|requirement)s?|too (?:old|young) to"
             r"|(?:am i|i'm|im|i am) too (?:old|young))\b"
-            # "change careers at 40", "in my 50s", "if I'm over 60": an age asked about, not 40 hours, 8% or a
-            # story ("I finished school at 18, can I become a coder?" asks for the steps).
-            rf"|\b(?:start|switch|chang|begin|becom|retrain|go back|get into)\w*\b[^.?!]{{0,40}}?\bat "
-            rf"(?:the )?(?:age (?:of )?)?[1-9]\d\b{_NOT_A_QUANTITY}"
-            r"|\bin (?:my|your|his|her|their|our) (?:early |mid |late )?[2-9]0'?s\b"
-            rf"|\b(?:i'm|im|i am|i'll be|if|people|someone|anyone|adults?)\s+(?:who are\s+)?(?:over|past)\s+"
-            rf"(?:the age of )?[3-9]0\b{_NOT_A_QUANTITY}",
+            # "is it okay to switch careers at 40?", "is it realistic in my 50s?": an age asked about. An age
+            # only mentioned ("I finished school at 18, do I need a degree?", "can I start at 45 with no
+            # experience?") is context, and 10 pm, 40 hours, 8% or $44,090 are no age at all.
+            rf"|\b{_FEASIBLE}\b[^.?!]*?{_AN_AGE}|{_AN_AGE}[^.?!]*?\b{_FEASIBLE}\b",
             re.I,
         ),
         re.compile(r"\bage\b|\byears? old\b", re.I),

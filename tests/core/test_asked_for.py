@@ -25,21 +25,48 @@ from bot.core.asked_for import unmet
         ("what does the exam cost", "The exam fee is $399.", None),
         ("how much do coders make", "The median wage is $44,090.", None),  # pay, not a price
         ("how much do I need to study", "Study anatomy.", None),  # an amount of study, not a price
-        ("can I switch careers at 45", "Demand is projected to grow.", "age"),
+        ("is it okay to switch careers at 45", "Demand is projected to grow.", "age"),
         ("is it realistic in my 50s", "Demand is projected to grow.", "age"),
-        ("is it too late if I'm over 60", "There is no age limit.", None),
         ("is it too late if I'm over 60", "Demand is projected to grow.", "age"),
-        ("I finished school at 18, can I become a coder", "Get a diploma, then certify.", None),  # a story
-        ("what is the median at 44", "The median wage is $44,090.", None),
-        ("over 30 coders applied, is it competitive", "Demand is projected to grow.", None),
-        ("is the median at 44,090 now", "The median wage is $44,090.", None),  # a figure, not an age
-        ("I work 40 hours a week, can I study at night", "Study online.", None),
-        ("is growth at 8% fast", "Growth of 8% is faster than average.", None),
+        ("is it smart to start at 55 years old", "Demand is projected to grow.", "age"),
+        ("is it too late if I'm over 60", "There is no age limit.", None),  # the answer gives an age
     ],
 )
 def test_unmet_names_the_kind_of_fact_an_answer_lacks(question: str, answer: str, lacking: str | None) -> None:
     found = unmet(question, answer)
     assert (found.name if found else None) == lacking
+
+
+AGELESS = "Demand is projected to grow."  # an answer with no age in it: only the question decides
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # An age only mentioned: the question asks for something else.
+        "I finished high school at 18, do i need a degree",
+        "at 40 should i get the cpc or ccs",
+        "how do i start at 45 with no experience",
+        "what education do i need if i start at 40",
+        "can i do it in my 20s with no degree",
+        "do the online classes start at 10",
+        # Numbers after "at" or "over" that are no age, in questions that ask whether something is possible.
+        "is it okay to earn at 50k",
+        "is it realistic to study at 30 mins a day",
+        "is it normal to get paid at 20/hr",
+        "is it possible to pass at 70 pct",
+        "is it okay to type at 50 wpm",
+        "is it ok to finish at 12 weeks",
+        "is it realistic to start at 50 thousand",
+        "is the median at 44,090 okay",
+        "is growth at 12% normal",
+        "is it possible to study at 10 pm",
+        "is it normal that coders work over 40 hours",
+        "is it possible to learn over 70 codes a day",
+    ],
+)
+def test_a_number_that_is_no_age_asked_about_is_not_held_to_one(question: str) -> None:
+    assert unmet(question, AGELESS) is None
 
 
 @pytest.mark.parametrize(
