@@ -217,9 +217,10 @@ class Normalizer:
         real English word that is not another form of it (misspellings that are real words, "collage",
         belong in the lexicon's shorthand).
 
-        Another form shares all but the last two letters of the shorter word, and at least five: "diagnoses"
-        still meets "diagnosis" and "curricula" "curriculum", but "nice" is not read as "niche", "master"
-        as "matter" or "staying" as "studying".
+        Another form shares all but the last letter of the shorter word, and at least five: "curricula" still
+        meets "curriculum" and "learnt" "learn", but "nice" is not read as "niche", "master" as "matter",
+        "staying" as "studying" or "physical" as "physician". Irregular forms ("diagnoses") are lexicon
+        synonyms.
         """
         candidates = self._by_initial.get(word[0], ())
         cutoff = 85.0 if len(word) <= 4 else 80.0
@@ -227,7 +228,7 @@ class Normalizer:
         if best is None or abs(len(best[0]) - len(word)) > 2:
             return word
         found: str = best[0]
-        if word in english_words() and _shared_prefix(word, found) < max(5, min(len(word), len(found)) - 2):
+        if word in english_words() and _shared_prefix(word, found) < max(5, min(len(word), len(found)) - 1):
             return word
         return found
 
