@@ -1,13 +1,12 @@
 # The bot in a container: `docker compose up` (see compose.yaml) or
 #   docker build -t medcoder-bot . && docker run --rm -e DISCORD_TOKEN=... -v medcoder-data:/data medcoder-bot
 #
-# Stage 1 builds the wheel (the knowledge base ships inside it as bot.knowledge); stage 2 installs
+# Stage 1 builds the wheel (the knowledge base ships inside it, in bot/knowledge); stage 2 installs
 # only that wheel and its runtime dependencies on a slim base and runs as an unprivileged user.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-COPY knowledge ./knowledge
 RUN pip install --no-cache-dir --upgrade pip \
  && pip wheel --no-cache-dir --wheel-dir /wheels .
 

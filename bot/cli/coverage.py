@@ -2,7 +2,7 @@
 
 Why: the knowledge base is the article's facts, written by hand; a fact nobody turned into an answer is
 invisible until a member asks for it. This lists every sentence of the article whose content words no
-single entry's answer mostly holds, with the reason when `knowledge/omissions.yaml` records one (a
+single entry's answer mostly holds, with the reason when `bot/knowledge/omissions.yaml` records one (a
 heading, a filler sentence, a fact a gap entry answers instead). It is a report for maintainers: it
 exits 0 whatever it finds.
 """
@@ -26,7 +26,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 
 
 class OmissionsError(ValueError):
-    """knowledge/omissions.yaml is not the list of {starts, reason} items it must be."""
+    """bot/knowledge/omissions.yaml is not the list of {starts, reason} items it must be."""
 
 
 @dataclass(frozen=True)

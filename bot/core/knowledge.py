@@ -76,12 +76,8 @@ class KnowledgeBase:
 
 
 def default_directory() -> Path:
-    """The knowledge base shipped inside the package, or the checkout's `knowledge/` when the
-    package runs straight from a source tree (tests, `python -m bot` in a clone)."""
-    try:
-        return Path(str(resources.files("bot.knowledge")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[2] / "knowledge"
+    """The knowledge base shipped inside the package (`bot/knowledge/`), installed or in a checkout."""
+    return Path(str(resources.files("bot.knowledge")))
 
 
 def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:

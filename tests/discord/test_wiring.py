@@ -5,10 +5,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import bot
 from bot.app import MedcoderBot
 from tests.fakediscord import FakeDiscord
 
-BOT = Path(__file__).resolve().parents[2] / "bot"
+BOT = Path(bot.__file__).resolve().parent  # the package under test: the checkout, or the installed wheel in CI
 
 
 def dynamic_item_classes() -> set[str]:
