@@ -5,6 +5,7 @@ Each kind is split on its own (so both parts hold every style) by a hash of the 
 split never depends on the order or the wording of the questions; 40% of every kind is frozen.
 
     python eval/split.py eval/written_a.yaml   # writes eval/sets/written_a.tune.yaml and .test.yaml
+    python eval/split.py --out eval/dialogues dialogues_a.yaml   # conversations go beside their kind
 """
 
 from __future__ import annotations
@@ -35,18 +36,22 @@ def split(items: list[dict]) -> tuple[list[dict], list[dict]]:
     return sorted(tune, key=lambda it: order[id(it)]), sorted(test, key=lambda it: order[id(it)])
 
 
-def main(path: str) -> None:
+def main(path: str, sets: Path = SETS) -> None:
     source = Path(path)
     items = yaml.safe_load(source.read_text(encoding="utf-8"))
     tune, test = split(items)
-    SETS.mkdir(exist_ok=True)
+    sets.mkdir(exist_ok=True)
     for part, chosen in (("tune", tune), ("test", test)):
-        target = SETS / f"{source.stem}.{part}.yaml"
+        target = sets / f"{source.stem}.{part}.yaml"
         header = f"# {source.name}, {part} part ({len(chosen)} of {len(items)} items), made by eval/split.py\n"
         target.write_text(header + yaml.safe_dump(chosen, sort_keys=False, allow_unicode=True, width=120), "utf-8")
         print(f"{target}: {len(chosen)} items")
 
 
 if __name__ == "__main__":
-    for arg in sys.argv[1:]:
-        main(arg)
+    args = sys.argv[1:]
+    out = SETS
+    if args[:1] == ["--out"]:
+        out, args = Path(args[1]), args[2:]
+    for arg in args:
+        main(arg, out)
