@@ -49,9 +49,7 @@ def _load_settings(**overrides: object) -> Settings | None:
     try:
         return Settings(**given)  # type: ignore[arg-type]
     except InvalidSettings as error:
-        problems = "; ".join(
-            f"{Settings.env_name(field) if field else 'settings'}: {reason}" for field, reason in error.errors
-        )
+        problems = str(error)
         for field in given:
             if field in FLAGS:
                 problems = problems.replace(Settings.env_name(field), FLAGS[field])

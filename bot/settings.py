@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any, Literal, get_args
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LogFormat = Literal["text", "json"]
 ENV_PREFIX = "MEDCODER_"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class UnusableSetting(Exception):
@@ -31,11 +33,17 @@ class UnusableSetting(Exception):
 
 class InvalidSettings(ValueError):
     """One or more settings cannot be parsed: `errors` holds (field, reason) pairs, a field of "" for
-    a problem of several settings together."""
+    a problem of several settings together.
+
+    Its text names each variable as the user sets it (`MEDCODER_DEV_GUILD: …`); a problem of several
+    settings names them in its reason, so it stands alone rather than under a made-up name.
+    """
 
     def __init__(self, errors: list[tuple[str, str]]) -> None:
         self.errors = errors
-        super().__init__("; ".join(f"{field or 'settings'}: {reason}" for field, reason in errors))
+        super().__init__(
+            "; ".join(f"{Settings.env_name(field)}: {reason}" if field else reason for field, reason in errors)
+        )
 
 
 class SecretStr:
@@ -124,10 +132,11 @@ def _token(value: object) -> SecretStr | None:
 
 
 def _postgres_url(value: object) -> SecretStr:
-    """Only PostgreSQL URLs: a typo (or a sqlite:// URL) fails at start-up, not at the first query."""
-    url = value.get_secret_value() if isinstance(value, SecretStr) else _text(value)
-    if not url.startswith(("postgresql://", "postgres://")):
+    """Only PostgreSQL URLs that connect could read: a typo fails at start-up, not at the first query."""
+    url = (value.get_secret_value() if isinstance(value, SecretStr) else _text(value)).strip()
+    if not url.startswith(POSTGRES_SCHEMES):
         raise ValueError("must be a postgresql:// URL (leave it unset to use SQLite at MEDCODER_DB)")
+    parse_postgres_url(url)
     return SecretStr(url)
 
 
@@ -248,13 +257,7 @@ class Settings:
         """Where the data lives, for messages: the SQLite path or the PostgreSQL URL without its password."""
         if self.database_url is None:
             return str(self.db)
-        from urllib.parse import urlsplit  # noqa: PLC0415
-
-        parts = urlsplit(self.database_url.get_secret_value())
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-        return f"{parts.scheme}://{netloc}{parts.path}"
+        return parse_postgres_url(self.database_url.get_secret_value()).label
 
     @property
     def shard_ids(self) -> list[int] | None:
@@ -301,3 +304,89 @@ def parse_shard_range(text: str) -> list[int]:
     if not 0 <= start <= end:
         raise ValueError(f"shards must look like A-B with 0 <= A <= B, got {text!r}")
     return list(range(start, end + 1))
+
+
+@dataclass(frozen=True)
+class PostgresUrl:
+    """A PostgreSQL URL taken apart as asyncpg reads it; `label` is where it points, without credentials."""
+
+    scheme: str
+    hosts: str  # as written after the @: "db:5432", "h1:5432,h2", or "" for the defaults (a local socket)
+    database: str  # "" when not given: PostgreSQL then uses the user's name
+
+    @property
+    def label(self) -> str:
+        return f"{self.scheme}://{self.hosts}/{self.database}" if self.database else f"{self.scheme}://{self.hosts}"
+
+
+# Said after a reason whose cause may be a password that breaks the URL's syntax.
+_ENCODE_HINT = "percent-encode any : / ? # [ ] @ in the user name or password (@ as %40)"
+_PORT = re.compile(r"[0-9]+")
+_IPV6_HOST = re.compile(r"\[[^\]]+\](?::(.*))?")
+
+
+def parse_postgres_url(url: str) -> PostgresUrl:
+    """Check everything about a PostgreSQL URL that can be checked without connecting.
+
+    Why here and not at the first connection: asyncpg reports a malformed URL only when it connects
+    (the bot has logged in to Discord by then), and as a `ValueError` from deep in its parser. The
+    rules follow asyncpg's: the first @ ends the credentials; hosts are a comma-separated list, each
+    `host[:port]`, `[IPv6][:port]` or a socket directory; `?host=` and `?port=` work the same way.
+    Raises `ValueError` with a reason that never quotes the URL, since any part of it may be (a piece
+    of) the password.
+    """
+    from urllib.parse import parse_qs, urlsplit  # noqa: PLC0415  (only when PostgreSQL is configured)
+
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in {s.removesuffix("://") for s in POSTGRES_SCHEMES}:
+        raise ValueError("must start with postgresql://")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+        if "[" in authority or "]" in authority:
+            reason = "its host has a [ or ] but is not an IPv6 address in brackets ([::1])"
+        else:
+            reason = "is not a URL that can be read"
+        raise ValueError(f"{reason}; {_ENCODE_HINT}") from None
+    try:
+        query = parse_qs(parts.query, strict_parsing=True) if parts.query else {}
+    except ValueError:
+        raise ValueError(f"its query (after the ?) is not name=value pairs joined by &; {_ENCODE_HINT}") from None
+    credentials, at, hosts = parts.netloc.partition("@")
+    hosts = hosts if at else credentials
+    if "@" in hosts:
+        raise ValueError(f"has more than one @ before the host; {_ENCODE_HINT}")
+    if hosts:
+        _check_hosts(hosts)
+    if "host" in query:
+        _check_hosts(query["host"][-1])
+    if "port" in query:
+        for port in query["port"][-1].split(","):
+            _check_port(port, "its ?port=", hint="")
+    database = parts.path.removeprefix("/")
+    if "/" in database:
+        raise ValueError("its database name (after the host's /) holds another /")
+    return PostgresUrl(parts.scheme, hosts, database)
+
+
+def _check_hosts(hosts: str) -> None:
+    for host in hosts.split(","):
+        if not host:
+            raise ValueError("its list of hosts has an empty entry (two commas, or one at an end)")
+        if host.startswith("/"):  # a socket directory: no port
+            continue
+        if host.startswith("["):
+            match = _IPV6_HOST.fullmatch(host)
+            if match is None:
+                raise ValueError(f"its IPv6 host must be written in brackets, as [::1] or [::1]:5432; {_ENCODE_HINT}")
+            port = match[1] or ""
+        else:
+            port = host.partition(":")[2]
+        if port:
+            _check_port(port, "its port", hint=f"; {_ENCODE_HINT}")
+
+
+def _check_port(text: str, what: str, *, hint: str) -> None:
+    if _PORT.fullmatch(text) is None or not 1 <= int(text) <= 65535:
+        raise ValueError(f"{what} is not a number from 1 to 65535{hint}")
