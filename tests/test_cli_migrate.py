@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from bot.cli import main
 from bot.core.clock import FakeClock
 from bot.core.store import SQLiteStore, Store
+from bot.core.store.migrate import load_migrations
 from bot.core.store.postgres import PostgresStore
 
 ALICE, BOB, CAROL = 111_111_111_111_111_111, 222_222_222_222_222_222, 333
@@ -42,6 +45,35 @@ async def fill(store: Store, clock: FakeClock) -> None:
 
 async def migrate(source: Path, target: str) -> int:
     return await asyncio.to_thread(main, ["migrate-data", "--from", f"sqlite:///{source}", "--to", target])
+
+
+def files_beside(path: Path) -> dict[str, bytes]:
+    """The database file and any -wal, -shm or -journal beside it, byte for byte."""
+    return {p.name: p.read_bytes() for p in path.parent.glob(f"{path.name}*")}
+
+
+async def filled_source(path: Path, clock: FakeClock) -> dict[str, bytes]:
+    """A database as a stopped bot leaves it (current schema, WAL mode, no side files); returns its bytes."""
+    async with await SQLiteStore.open(path, clock=clock) as sqlite:
+        await fill(sqlite, clock)
+    before = files_beside(path)
+    assert list(before) == [path.name]
+    return before
+
+
+def add_a_text_postgres_refuses(path: Path) -> None:
+    """PostgreSQL refuses a NUL in text, which SQLite stores: its unanswered counts are copied
+    after the members, checklists, reminders and votes, so the copy fails midway."""
+    with closing(sqlite3.connect(path)) as raw, raw:
+        raw.execute("INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES (?, 1, 0, 0)", ("a\x00b",))
+
+
+async def table_count(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'"))
+    finally:
+        await conn.close()
 
 
 async def test_copies_every_member_exactly_and_can_run_again(
@@ -98,18 +130,100 @@ async def test_a_taken_reminder_id_is_not_overwritten(tmp_path: Path, pg_dsn: st
         (["--from", "medcoder.db", "--to", "postgresql://x/y"], 2, "--from must be sqlite:///"),
         (["--from", "sqlite:///a.db", "--to", "mysql://x/y"], 2, "--to must be a postgresql://"),
         (["--from", "sqlite:///does/not/exist.db", "--to", "postgresql://x/y"], 1, "no SQLite database"),
+        # A malformed --to is found before the source is even looked for, and its password never shown.
+        (["--from", "sqlite:///no.db", "--to", "postgresql://u:pw-9@[bad/db"], 2, "--to: its host has a ["),
+        (["--from", "sqlite:///no.db", "--to", "postgresql://u:pw-9@db:5x32/db"], 2, "--to: its port is not a number"),
     ],
 )
 def test_bad_arguments(args: list[str], code: int, message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate-data", *args]) == code
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and len(err.splitlines()) == 1 and "pw-9" not in err
 
 
-def test_unreachable_postgres_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "a.db"
-    path.touch()  # an empty file is an empty SQLite database
-    assert main(["migrate-data", "--from", f"sqlite:///{path}", "--to", f"postgresql://u@/db?host={tmp_path}"]) == 1
-    assert "migrate-data failed: cannot connect to PostgreSQL" in capsys.readouterr().err
+async def test_unreachable_postgres_is_one_line_and_leaves_the_source_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "medcoder.db"
+    before = await filled_source(path, FakeClock())
+    assert await migrate(path, f"postgresql://u@/db?host={tmp_path}") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("medcoder-bot: migrate-data failed: cannot connect to PostgreSQL") and err.count("\n") == 1
+    assert files_beside(path) == before  # byte-identical, and no -wal or -shm created
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "notes ?#1.db"  # found as named: the read-only URI escapes what a URI would read
+    path.write_text("not a database\n" * 100)
+    assert main(["migrate-data", "--from", f"sqlite:///{path}", "--to", "postgresql://u@/db?host=/nowhere"]) == 1
+    assert capsys.readouterr().err.splitlines() == [f"medcoder-bot: cannot read {path}: file is not a database"]
+    assert files_beside(path) == {path.name: b"not a database\n" * 100}
+
+
+@pytest.mark.parametrize("applied", [0, 3])
+async def test_a_source_behind_the_schema_is_refused_not_migrated(
+    tmp_path: Path, pg_dsn: str, capsys: pytest.CaptureFixture[str], applied: int
+) -> None:
+    """Migrating the source would write to the one copy of the data: the bot does that when it runs."""
+    path = tmp_path / "medcoder.db"
+    if applied:
+        async with await SQLiteStore.open(path, clock=FakeClock(), migrations=load_migrations()[:applied]):
+            pass
+    else:
+        path.touch()  # an empty file is an empty SQLite database
+    before = files_beside(path)
+    assert await migrate(path, pg_dsn) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    latest = load_migrations()[-1].version
+    assert f"schema version {applied}, this medcoder-bot needs {latest}: run the bot on it once first" in line
+    assert files_beside(path) == before
+    assert await table_count(pg_dsn) == 0  # refused before the target was opened
+
+
+async def test_a_copy_failing_midway_leaves_a_new_target_empty_and_the_source_as_it_was(
+    tmp_path: Path, pg_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The schema the copy created is rolled back with its rows."""
+    path = tmp_path / "medcoder.db"
+    await filled_source(path, FakeClock())
+    add_a_text_postgres_refuses(path)
+    before = files_beside(path)
+    assert list(before) == [path.name]
+    assert await migrate(path, pg_dsn) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("medcoder-bot: migrate-data failed:"), line
+    assert await table_count(pg_dsn) == 0
+    assert files_beside(path) == before
+
+
+async def test_a_copy_failing_midway_leaves_an_earlier_copy_as_it_was(tmp_path: Path, pg_dsn: str) -> None:
+    clock = FakeClock()
+    path = tmp_path / "medcoder.db"
+    await filled_source(path, clock)
+    assert await migrate(path, pg_dsn) == 0
+    async with await PostgresStore.open(pg_dsn, clock=clock) as pg:
+        copied = {user: await pg.export_member(user) for user in (ALICE, BOB, CAROL)}
+    async with await SQLiteStore.open(path, clock=clock) as sqlite:
+        await sqlite.set_step(BOB, "step-experience", True)  # copied before the failing row
+        await sqlite.set_timezone(CAROL, "Asia/Tokyo")
+    add_a_text_postgres_refuses(path)
+    assert await migrate(path, pg_dsn) == 1
+    async with await PostgresStore.open(pg_dsn, clock=clock) as pg:
+        assert {user: await pg.export_member(user) for user in (ALICE, BOB, CAROL)} == copied
+
+
+async def test_a_running_bot_is_read_through_its_wal(tmp_path: Path, pg_dsn: str) -> None:
+    """With the bot still running (its -wal and -shm present), what it wrote since the last checkpoint
+    is copied too: the read-only connection reads the WAL rather than the file alone."""
+    clock = FakeClock()
+    path = tmp_path / "medcoder.db"
+    async with await SQLiteStore.open(path, clock=clock) as sqlite:
+        await sqlite.set_step(ALICE, "step-education", True)
+        assert set(files_beside(path)) >= {"medcoder.db-wal", "medcoder.db-shm"}
+        assert await migrate(path, pg_dsn) == 0
+        await sqlite.set_step(ALICE, "step-networking", True)  # the bot still writes after the copy
+    async with await PostgresStore.open(pg_dsn, clock=clock) as pg:
+        assert set(await pg.checklist(ALICE)) == {"step-education"}
 
 
 async def test_study_groups_and_digests_are_copied_even_onto_a_taken_id(tmp_path: Path, pg_dsn: str) -> None:

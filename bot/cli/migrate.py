@@ -6,7 +6,12 @@ reminder ids that buttons on DMs already sent refer to. The copy is idempotent (
 same primary keys: members, checklists, reminders and servers' digests, answer votes, study-group
 memberships, servers' settings, and the member-less counts of unanswered questions and /ask topics),
 so it can be run again after a failure, or once more just before switching the bot over to pick up
-what changed meanwhile. Both databases are migrated to the current schema first.
+what changed meanwhile.
+
+Why the source is only read: a copy tool that writes to what it copies can damage the one good copy
+when something goes wrong. The SQLite file is opened read-only and never migrated; a file whose schema
+is older than this code is refused (the bot brings it up to date when it next runs on it). The target's
+schema and every row are written in one transaction, so a copy that fails leaves it as it was.
 """
 
 from __future__ import annotations
@@ -14,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.core.clock import SystemClock
-from bot.core.store import SQLiteStore, StoreError, is_postgres_url
+from bot.core.store import StoreError, is_postgres_url
+from bot.core.store.migrate import load_migrations
+from bot.settings import parse_postgres_url
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 SQLITE_PREFIX = "sqlite:///"
@@ -62,8 +69,44 @@ class Source:
     topics: Rows
 
 
+class SourceNotCurrent(Exception):
+    """The SQLite file's schema is not this code's: said in one line, with what to do about it."""
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot change the file, nor create anything beside it.
+
+    `mode=ro` alone is not enough: reading a WAL-mode database (as the bot leaves it) creates `-wal`
+    and `-shm` files, and leaves them behind. When neither exists, no process has the database open,
+    everything is in the file itself, and `immutable=1` reads it with no locks and no side files. When
+    they exist (a bot is running on it, or stopped abruptly), they must be read too, and are already there.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    if not any(path.with_name(f"{path.name}{suffix}").exists() for suffix in ("-wal", "-shm")):
+        uri += "&immutable=1"
+    return sqlite3.connect(uri, uri=True)
+
+
+def _check_schema(raw: sqlite3.Connection, path: Path) -> None:
+    latest = load_migrations(dialect="sqlite")[-1].version
+    tables = raw.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchall()
+    current = int(raw.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]) if tables else 0
+    if current < latest:
+        raise SourceNotCurrent(
+            f"{path} has schema version {current}, this medcoder-bot needs {latest}: run the bot on it once first"
+            f" (MEDCODER_DB={path} medcoder-bot run, stopped once started), then migrate-data again"
+        )
+    if current > latest:
+        raise SourceNotCurrent(
+            f"{path} has schema version {current}, newer than this medcoder-bot ({latest}): upgrade medcoder-bot"
+        )
+
+
 def _read_sqlite(path: Path) -> Source:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as raw:
+    """Every row to copy, read in one transaction (a consistent snapshot even while a bot writes)."""
+    with closing(_open_read_only(path)) as raw:
+        raw.execute("BEGIN")  # ended by closing: nothing is written
+        _check_schema(raw, path)
         rows = raw.execute("SELECT user_id, timezone, notice_pending FROM members")
         members = [(user_id, timezone, bool(notice)) for user_id, timezone, notice in rows]
         steps = raw.execute("SELECT user_id, step_id, done_at FROM checklist").fetchall()
@@ -78,23 +121,25 @@ def _read_sqlite(path: Path) -> Source:
     return Source(members, steps, reminders, votes, unanswered, groups, guilds, topics)
 
 
-async def copy_sqlite_to_postgres(path: Path, dsn: str) -> Copied:
-    """Copy everything from the SQLite file to PostgreSQL in one transaction; safe to repeat."""
+async def copy_to_postgres(source: Source, dsn: str) -> Copied:
+    """Copy what was read from SQLite to PostgreSQL in one transaction; safe to repeat."""
     import asyncpg  # noqa: PLC0415  (only this command and the PostgreSQL store need it)
 
-    from bot.core.store.postgres import PostgresStore  # noqa: PLC0415
+    from bot.core.store.postgres import MIGRATION_LOCK, migrate_pg  # noqa: PLC0415
 
-    async with await SQLiteStore.open(path, clock=SystemClock()):  # brings the file to the current schema
-        pass
-    source = _read_sqlite(path)
     members, steps, reminders = source.members, source.steps, source.reminders
     member_reminders = [r for r in reminders if r[-1] is None]  # guild_id is the last column
     digests = [r for r in reminders if r[-1] is not None]
-    async with await PostgresStore.open(dsn, clock=SystemClock()):  # creates or upgrades the schema
-        pass
-    conn = await asyncpg.connect(dsn)
+    try:
+        conn = await asyncpg.connect(dsn)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
     try:
         async with conn.transaction():
+            # The schema commits with the rows, and the lock keeps a bot starting meanwhile from
+            # migrating until then (it waits, then finds the schema current).
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            await migrate_pg(conn)
             await conn.executemany(
                 "INSERT INTO members (user_id, timezone, notice_pending) VALUES ($1, $2, $3)"
                 " ON CONFLICT (user_id) DO UPDATE SET timezone = excluded.timezone,"
@@ -183,12 +228,25 @@ def run_migrate_data(source: str, target: str) -> int:
     if not is_postgres_url(target):
         print("medcoder-bot: --to must be a postgresql:// URL", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        label = parse_postgres_url(target).label
+    except ValueError as error:
+        print(f"medcoder-bot: --to: {error}", file=sys.stderr)
+        return EXIT_USAGE
     path = Path(source.removeprefix(SQLITE_PREFIX))
     if not path.is_file():
         print(f"medcoder-bot: no SQLite database at {path}", file=sys.stderr)
         return EXIT_FAILURE
     try:
-        copied = asyncio.run(copy_sqlite_to_postgres(path, target))
+        data = _read_sqlite(path)
+    except SourceNotCurrent as error:
+        print(f"medcoder-bot: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except sqlite3.Error as error:
+        print(f"medcoder-bot: cannot read {path}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        copied = asyncio.run(copy_to_postgres(data, target))
     except (StoreError, OSError) as error:
         print(f"medcoder-bot: migrate-data failed: {error}", file=sys.stderr)
         return EXIT_FAILURE
@@ -197,7 +255,7 @@ def run_migrate_data(source: str, target: str) -> int:
             print(f"medcoder-bot: migrate-data failed: {error}", file=sys.stderr)
             return EXIT_FAILURE
         raise
-    print(copied.summary(str(path), _without_password(target)))
+    print(copied.summary(str(path), label))
     if copied.conflicts:
         print(
             f"medcoder-bot: {copied.conflicts} reminder(s) not copied: their id belongs to another member in the"
@@ -206,13 +264,3 @@ def run_migrate_data(source: str, target: str) -> int:
         )
         return EXIT_FAILURE
     return EXIT_OK
-
-
-def _without_password(url: str) -> str:
-    from urllib.parse import urlsplit  # noqa: PLC0415
-
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    return f"{parts.scheme}://{host}{parts.path}"
