@@ -3,7 +3,7 @@
 Why this shape (RoboDanny's timers, made restart-safe): a task per reminder doesn't scale and is
 lost on restart, and a polling loop wakes for nothing. Here one task asks the store when work is
 next due and waits on an `asyncio.Event` until then; `notify()` wakes it early when a sooner
-reminder is added. Idle means a single pending wait and no wake-ups at all.
+reminder is added. Idle means a single pending wait, until the next due time or for at most an hour.
 
 Delivery is claim -> deliver -> finish. The claim is a lease in the database: if the process
 dies between claim and finish, the lease runs out and the reminder is claimed and sent again,
@@ -13,6 +13,12 @@ while the bot was down are simply due at start-up; `Reminder.is_late(now)` lets 
 Several processes can each run a scheduler on one PostgreSQL database: claims never overlap, and
 the store's `listen` hook (LISTEN/NOTIFY) wakes every process's task for a sooner reminder added
 anywhere, the way `notify()` does within one process.
+
+Finished reminders (a delivered one-off, or one cancelled or ended) are kept for `KEEP_FINISHED`
+(30 days): `/mydata export` shows a member their recent reminders, and a DM's snooze button still
+works for a while. Then this same task deletes them, at most once an hour (`PURGE_EVERY`) when it
+looks for work, and it never sleeps past its next purge, so an idle bot purges too. No second task,
+and nothing to run by hand; with several processes, each purges (the delete is idempotent).
 
 Time comes from the injected `Clock`, so tests move time and call `notify()` instead of sleeping.
 """
@@ -36,6 +42,8 @@ log = logging.getLogger(__name__)
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
 ERROR_PAUSE = 5.0  # seconds before trying again after the store itself failed
+KEEP_FINISHED = timedelta(days=30)  # a finished reminder is deleted this long after it finished
+PURGE_EVERY = timedelta(hours=1)  # how often the task deletes the finished reminders past `KEEP_FINISHED`
 
 
 class DeliveryOutcome(enum.Enum):
@@ -82,6 +90,7 @@ class SchedulerStats:
     paused: int = 0
     dropped: int = 0
     stale: int = 0  # finished after the claim was lost (lease ran out, cancelled, paused meanwhile)
+    purged: int = 0  # finished reminders deleted after `KEEP_FINISHED`
 
 
 class ReminderScheduler:
@@ -114,6 +123,7 @@ class ReminderScheduler:
         self._stopping = False
         self._sleeping = False
         self.planned: datetime | None = None  # when the sleeping task means to look again (None: no work)
+        self.purge_at: datetime | None = None  # when it next deletes old finished reminders (None: at its first look)
         self.stats = SchedulerStats()
 
     @property
@@ -182,6 +192,7 @@ class ReminderScheduler:
             try:
                 if await self.run_once():
                     continue
+                await self._purge_when_due()
                 wake = await self._store.next_wakeup()
             except Exception:
                 log.exception("reminder dispatch failed; trying again in %.0f s", ERROR_PAUSE)
@@ -189,16 +200,32 @@ class ReminderScheduler:
             if self._stopping:
                 break
             self.planned = wake
+            look = min((t for t in (wake, self.purge_at) if t is not None), default=None)  # work or purge
             timeout = None
-            if wake is not None:
+            if look is not None:
                 # +5 ms: the store keeps whole seconds, so don't wake a hair before the second turns.
-                timeout = min(max((wake - self._clock.now()).total_seconds(), 0.0) + 0.005, self._max_sleep)
+                timeout = min(max((look - self._clock.now()).total_seconds(), 0.0) + 0.005, self._max_sleep)
             self._sleeping = True
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
             self._sleeping = False
             self.planned = None
             self.stats.wakeups += 1
+
+    async def _purge_when_due(self) -> None:
+        """Delete the reminders that finished more than `KEEP_FINISHED` ago, if `PURGE_EVERY` has passed."""
+        now = self._clock.now()
+        if self.purge_at is not None and now < self.purge_at:
+            return
+        self.purge_at = now + PURGE_EVERY  # set first: a failed purge waits its hour too, not retried on every look
+        try:
+            purged = await self._store.purge_finished(now - KEEP_FINISHED)
+        except Exception:
+            log.exception("deleting finished reminders failed; trying again in %s", PURGE_EVERY)
+            return
+        self.stats.purged += purged
+        if purged:
+            log.info("deleted %d reminder(s) finished more than %d days ago", purged, KEEP_FINISHED.days)
 
     async def _deliver_one(self, reminder: Reminder) -> None:
         async with self._slots:

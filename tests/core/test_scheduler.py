@@ -20,7 +20,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.scheduler import Deliver, DeliveryOutcome, ReminderScheduler, next_due_from_schedule, retry_delay
+from bot.core.scheduler import (
+    KEEP_FINISHED,
+    PURGE_EVERY,
+    Deliver,
+    DeliveryOutcome,
+    ReminderScheduler,
+    next_due_from_schedule,
+    retry_delay,
+)
 from bot.core.store import Reminder, SQLiteStore, Store
 from tests.pg import Backend
 
@@ -302,6 +310,99 @@ async def test_stop_lets_the_batch_in_hand_finish(store: Store, clock: FakeClock
     await scheduler.stop()
     assert not scheduler.running
     assert (await store.get_reminder(ALICE, reminder.id)).status == "done"  # type: ignore[union-attr]
+
+
+# Retention: the same task deletes finished reminders once they are `KEEP_FINISHED` old.
+
+
+async def exported(store: Store, user_id: int) -> dict[str, str]:
+    """Note -> status of the member's reminders, as `/mydata export` shows them."""
+    return {r["note"]: r["status"] for r in (await store.export_member(user_id))["reminders"]}
+
+
+async def test_finished_reminders_are_exported_for_the_period_then_purged(
+    store: Store, clock: FakeClock, running
+) -> None:
+    delivered = await store.add_reminder(ALICE, "delivered", clock.now(), timezone="UTC")
+    cancelled = await store.add_reminder(ALICE, "cancelled", clock.now() + timedelta(days=1), timezone="UTC")
+    await store.add_reminder(ALICE, "far", clock.now() + timedelta(days=90), timezone="UTC")
+    await store.add_reminder(BOB, "bob's", clock.now() + timedelta(days=90), timezone="UTC")
+    assert await store.cancel_reminder(ALICE, cancelled.id)
+    recorder = Recorder(clock)
+    scheduler = running(recorder)
+    await recorder.wait_for(1)
+    await quiet(scheduler)
+    finished = clock.now()
+    assert recorder.ids == [delivered.id]
+    assert await exported(store, ALICE) == {"delivered": "done", "cancelled": "cancelled", "far": "active"}
+
+    clock.set(finished + KEEP_FINISHED - timedelta(seconds=1))  # a purge is due, but these are not old enough
+    scheduler.notify()
+    await quiet(scheduler)
+    assert scheduler.purge_at == clock.now() + PURGE_EVERY  # it did look
+    assert await exported(store, ALICE) == {"delivered": "done", "cancelled": "cancelled", "far": "active"}
+
+    clock.set(finished + KEEP_FINISHED + PURGE_EVERY)
+    scheduler.notify()
+    await quiet(scheduler)
+    assert await exported(store, ALICE) == {"far": "active"}
+    assert await exported(store, BOB) == {"bob's": "active"}
+    assert scheduler.stats.purged == 2
+
+
+async def test_the_purge_runs_at_most_once_an_hour(
+    store: Store, clock: FakeClock, running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cutoffs: list[datetime] = []
+    purge = store.purge_finished
+
+    async def counting(before: datetime) -> int:
+        cutoffs.append(before)
+        return await purge(before)
+
+    monkeypatch.setattr(store, "purge_finished", counting)
+    scheduler = running(Recorder(clock))
+    await quiet(scheduler)
+    assert cutoffs == [clock.now() - KEEP_FINISHED]  # at start-up, so a restart after a long stop purges at once
+    for _ in range(5):  # woken every 11 minutes, e.g. by reminders added
+        clock.advance(timedelta(minutes=11))
+        scheduler.notify()
+        await quiet(scheduler)
+    assert len(cutoffs) == 1
+    clock.advance(timedelta(minutes=5))
+    scheduler.notify()
+    await quiet(scheduler)
+    assert cutoffs[1:] == [clock.now() - KEEP_FINISHED]
+
+
+async def test_an_idle_scheduler_still_wakes_to_purge(store: Store, clock: FakeClock, running) -> None:
+    reminder = await store.add_reminder(ALICE, "once", clock.now(), timezone="UTC")
+    recorder = Recorder(clock)
+    scheduler = running(recorder, max_sleep=timedelta(milliseconds=20))  # stands in for the hour
+    await recorder.wait_for(1)
+    await quiet(scheduler)
+    assert scheduler.planned is None  # nothing left to deliver: only the purge can wake it
+    clock.advance(KEEP_FINISHED + PURGE_EVERY)  # and no notify()
+    await until(lambda: scheduler.stats.purged == 1)
+    assert await store.get_reminder(ALICE, reminder.id) is None
+
+
+async def test_a_failed_purge_is_logged_and_delivery_goes_on(
+    store: Store, clock: FakeClock, running, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(before: datetime) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "purge_finished", broken)
+    recorder = Recorder(clock)
+    scheduler = running(recorder)
+    await quiet(scheduler)
+    assert "deleting finished reminders failed" in caplog.text
+    assert scheduler.purge_at == clock.now() + PURGE_EVERY  # tried again in an hour, not on every look
+    reminder = await store.add_reminder(ALICE, "still sent", clock.now(), timezone="UTC")
+    scheduler.notify()
+    await recorder.wait_for(1)
+    assert recorder.ids == [reminder.id]
 
 
 # Recurring reminders, with the real time parser.

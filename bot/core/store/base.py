@@ -141,7 +141,10 @@ class Store(ABC):
 
     @abstractmethod
     async def purge_finished(self, before: datetime) -> int:
-        """Delete done and cancelled reminders finished before `before`; returns how many."""
+        """Delete done and cancelled reminders finished before `before`; returns how many.
+
+        The scheduler calls it at most hourly, with `before` `KEEP_FINISHED` (30 days) ago.
+        """
 
     # Reminders, dispatcher side
     @abstractmethod

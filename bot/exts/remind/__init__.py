@@ -15,6 +15,10 @@ the scheduler; the next app command they complete is followed by a private note 
 delivered at once, marked late, and a recurring reminder then continues at its next occurrence
 (the same rule as for reminders missed while the bot was down): nothing is silently skipped, and
 nothing is repeated (short of a crash mid-send, which the scheduler's lease turns into one repeat).
+
+A finished reminder (a one-off once delivered, or any reminder cancelled or ended) is kept for 30
+days (`KEEP_FINISHED` in `bot.core.scheduler`), so `/mydata export` still lists it and a delivered
+one's snooze buttons still work; then the scheduler deletes it, and its buttons say it no longer exists.
 """
 
 from __future__ import annotations
