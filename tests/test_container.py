@@ -2,7 +2,8 @@
 
 What matters and can be read without building: a multi-stage build on a slim base, an unprivileged
 user, the bot as the command, no secrets or databases copied in, and a compose file whose bot
-processes wait for a healthy PostgreSQL and split the shards between them exactly once.
+processes wait for a healthy PostgreSQL, split the shards between them exactly once, get the settings
+put in `.env`, and share a password that must be given.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
+from typing import Any
 
 import yaml
+from dotenv import dotenv_values
 
 from bot.settings import parse_shard_range
 
@@ -66,3 +69,40 @@ def test_compose_runs_two_processes_on_a_healthy_postgres_splitting_the_shards()
         covered.extend(parse_shard_range(env["MEDCODER_SHARDS"]))
     [count] = counts
     assert sorted(covered) == list(range(count))  # every shard exactly once, shard 0 (DMs) included
+
+
+def bot_services() -> dict[str, dict[str, Any]]:
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))["services"]
+    return {name: service for name, service in services.items() if name != "db"}
+
+
+def test_compose_passes_env_to_the_bots_without_requiring_the_file() -> None:
+    """MEDCODER_DEV_GUILD, MEDCODER_OWNER_IDS, MEDCODER_LOG_LEVEL put in .env reach the bots; as the
+    file's comment says, a missing .env is no error (the variables may be exported instead)."""
+    for name, service in bot_services().items():
+        entries = service["env_file"]
+        entries = entries if isinstance(entries, list) else [entries]
+        files = [entry if isinstance(entry, dict) else {"path": entry} for entry in entries]
+        assert {"path": ".env", "required": False} in files, name
+
+
+def test_an_env_copied_from_the_example_leaves_what_the_containers_rely_on() -> None:
+    """`environment` wins over `env_file`: the example's 127.0.0.1 metrics host or text logs do not apply."""
+    example = {key: value or "" for key, value in dotenv_values(ROOT / ".env.example").items()}
+    assert {"MEDCODER_METRICS_HOST", "MEDCODER_LOG_FORMAT", "POSTGRES_PASSWORD"} <= set(example)
+    for name, service in bot_services().items():
+        env = {**example, **service["environment"]}
+        assert env["MEDCODER_METRICS_HOST"] == "0.0.0.0" and env["MEDCODER_METRICS_PORT"] == "9100", name
+        assert env["MEDCODER_LOG_FORMAT"] == "json", name
+        assert env["MEDCODER_DATABASE_URL"].startswith("postgresql://"), name
+
+
+def test_compose_has_no_default_password() -> None:
+    """Every use of POSTGRES_PASSWORD stops compose when it is unset or empty (`:?`); none falls back."""
+    text = (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    uses = re.findall(r"\$\{?POSTGRES_PASSWORD[^}]*\}?", text)
+    assert len(uses) == 2 and all(use.startswith("${POSTGRES_PASSWORD:?") for use in uses), uses
+    compose = yaml.safe_load(text)
+    assert compose["services"]["db"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    for name, service in bot_services().items():
+        assert ":${POSTGRES_PASSWORD:?" in service["environment"]["MEDCODER_DATABASE_URL"], name
