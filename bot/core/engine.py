@@ -110,7 +110,7 @@ _BILLING = re.compile(rf"{_BILL}(?=.*\bcod)|\bcod\w*{_AND}{_BILL}", re.I | re.S)
 _BILLING_AND = re.compile(rf"{_BILL}{_AND}|{_AND}{_BILL}", re.I)
 # "billing vs coding", "difference between billing and coding": a comparison the article does not make.
 _COMPARED = re.compile(r"\b(?:vs\.?|versus|difference|differences|differ|different|compare[sd]?|comparison|or)\b", re.I)
-BILLING_NOTE = "-# The article is about medical coding; it does not cover medical billing."  # small text
+BILLING_NOTE = "-# Codes are used for billing, but the article does not cover medical billing as a job."  # small text
 BILLING_ENTRIES = frozenset({"gap-billing-vs-coding"})
 # A message that opens like this continues the previous question rather than starting a new one.
 _CUE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|also|but|or|for|in|why|how come|and for)\b", re.I)

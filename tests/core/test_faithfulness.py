@@ -1,7 +1,7 @@
 """The knowledge base says what the article says: qualifiers, contradictions and scope kept.
 
-Each check pins a qualifier an earlier version of an answer had smoothed away (issue 13), so a
-rewording that loses it again fails here, whatever the matcher does.
+Each check pins a qualifier an earlier version of an answer had smoothed away (issues 13 and 22), so
+a rewording that loses it again fails here, whatever the matcher does.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 import pytest
 
 from bot.core import Engine
+from bot.core.engine import BILLING_NOTE
 
 ARTICLE_GROUP = "medical records and health information technicians"
 
@@ -43,10 +44,15 @@ def test_the_median_wage_always_names_its_occupation_group(engine: Engine) -> No
             [r"instead of networking"],
         ),
         # A contradiction, not a ladder; the article never says "minimum".
+        # ... and "not mandatory" keeps what follows it, as education-requirements does.
         (
             "step-education",
-            [r"typically requires a postsecondary certificate", r"not mandatory", r"do not agree"],
-            [r"minimum"],
+            [
+                r"typically requires a postsecondary certificate",
+                r"not mandatory, though \w+ can significantly enhance your chances",
+                r"do not agree",
+            ],
+            [r"minimum", r"not mandatory\."],
         ),
         (
             "education-requirements",
@@ -65,8 +71,31 @@ def test_the_median_wage_always_names_its_occupation_group(engine: Engine) -> No
         ("coding-purpose", [r"regulatory bodies", r"researchers"], [r"regulators communicate"]),
         ("skill-terminology-anatomy", [r"does not mention a science background"], [r"^Yes"]),
         ("step-certification", [r"such as", r"typically", r"Consider pursuing"], []),
-        ("salary-median", [ARTICLE_GROUP, r"without figures"], [r"/salary", r"pay by position, sector and"]),
-        ("why-certify", [r"crucial", r"highly recommended", r"consider"], []),
+        (
+            "salary-median",
+            [ARTICLE_GROUP, r"without figures", r"factors such as experience"],
+            [r"/salary", r"pay by position, sector and"],
+        ),
+        # Only two of the five step lists say "consider"; the article's own summary line comes first.
+        (
+            "why-certify",
+            [
+                r"crucial",
+                r"highly recommended",
+                r"two of its step lists say to consider",
+                r"requires a combination of education, certification,? and practical experience",
+            ],
+            [r"while its step lists"],
+        ),
+        # Issue 22: "is also beneficial", "can provide", "can vary", "coding systems such as".
+        (
+            "skills-overview",
+            [r"coding software and (?:electronic health records \()?EHRs\)? is also beneficial"],
+            [r"plus familiarity"],
+        ),
+        ("step-networking", [r"networking can provide invaluable connections"], [r"networking brings"]),
+        ("licensing", [r"can vary from state to state"], [r"requirements vary"]),
+        ("coding-systems", [r"teach coding systems such as CPT, ICD-10 and HCPCS"], [r"teach CPT"]),
         ("certifications-cpc-ccs", [r"most recognized certifications"], []),
         ("technology-and-future", [r"projected to grow rapidly", r"technology advances", r"crucial role"], []),
         ("first-step-today", [r"doing thorough research", r"reaching out to healthcare professionals"], []),
@@ -80,6 +109,30 @@ def test_answers_keep_the_articles_qualifiers(
         assert re.search(pattern, text, re.I), (entry_id, pattern)
     for pattern in absent:
         assert not re.search(pattern, text, re.I | re.M), (entry_id, pattern)
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "present", "absent"),
+    [
+        # The article's list of coding systems taught is "such as", not the whole syllabus.
+        ("step-education", r"coding systems such as CPT, ICD-10 and HCPCS", r"coding systems \("),
+        # "These certifications typically require passing an examination": not every one, not a given.
+        ("step-certification", r"examination these certifications typically require", r"^Pass the certification exam$"),
+    ],
+)
+def test_checklist_tasks_keep_the_articles_qualifiers(engine: Engine, entry_id: str, present: str, absent: str) -> None:
+    tasks = engine.kb.entries[entry_id].tasks
+    assert any(re.search(present, task, re.I) for task in tasks), (entry_id, present)
+    assert not any(re.search(absent, task, re.I) for task in tasks), (entry_id, absent)
+
+
+def test_the_billing_note_says_billing_is_a_use_of_codes_not_a_job_the_article_covers() -> None:
+    """The article names billing as a use of codes (issue 22); what it lacks is billing as a job."""
+    assert BILLING_NOTE.startswith("-# ")
+    assert "\n" not in BILLING_NOTE
+    assert re.search(r"used for billing", BILLING_NOTE), BILLING_NOTE
+    assert re.search(r"does not cover medical billing as a job", BILLING_NOTE), BILLING_NOTE
+    assert not re.search(r"does not cover medical billing\.$", BILLING_NOTE), BILLING_NOTE
 
 
 def test_no_answer_names_a_slash_command(engine: Engine) -> None:

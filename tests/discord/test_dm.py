@@ -173,7 +173,10 @@ async def test_billing_and_coding_in_a_dm_says_billing_is_not_covered(fake: Fake
     await fake.send_dm("what's the median pay for medical billing and coding?")
     request = await fake.wait_for_request("POST", dm_messages_path(fake))
     assert "$44,090" in request.json["content"]
-    assert "-# The article is about medical coding; it does not cover medical billing." in request.json["content"]
+    assert (
+        "-# Codes are used for billing, but the article does not cover medical billing as a job."
+        in request.json["content"]
+    )
 
 
 async def test_a_dm_follow_up_uses_the_same_members_previous_question(fake: FakeDiscord, medcoder: MedcoderBot) -> None:
