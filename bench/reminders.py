@@ -123,9 +123,9 @@ async def idle(bot: Any, scheduler: Any, clock: Any, count: int, seconds: float)
 
 async def run(count: int, idle_seconds: float) -> None:
     from bot.app import create_bot
-    from bot.core.clock import FakeClock
     from bot.core.scheduler import ReminderScheduler
     from bot.settings import Settings
+    from tests.clock import FakeClock
     from tests.fakediscord import FakeDiscord, running_bot
 
     members = max(1, -(-count // PER_MEMBER))

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from bot.cli.gaps import format_report
-from bot.core.clock import FakeClock
 from bot.core.store import SQLiteStore
+from tests.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
 ALICE, BOB, CAROL = 111, 222, 333

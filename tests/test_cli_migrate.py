@@ -12,10 +12,10 @@ import asyncpg
 import pytest
 
 from bot.cli import main
-from bot.core.clock import FakeClock
 from bot.core.store import SQLiteStore, Store
 from bot.core.store.migrate import load_migrations
 from bot.core.store.postgres import PostgresStore
+from tests.clock import FakeClock
 
 ALICE, BOB, CAROL = 111_111_111_111_111_111, 222_222_222_222_222_222, 333
 

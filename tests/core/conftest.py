@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.store import Store
+from tests.clock import FakeClock
 from tests.pg import Backend
 
 

@@ -10,10 +10,15 @@ import asyncio
 import os
 import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from bot.core.clock import FakeClock
-from bot.core.scheduler import DeliveryOutcome, ReminderScheduler
-from bot.core.store import Reminder, SQLiteStore
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script: the repository's `tests` (FakeClock) is not on the path
+
+from bot.core.scheduler import DeliveryOutcome, ReminderScheduler  # noqa: E402
+from bot.core.store import Reminder, SQLiteStore  # noqa: E402
+from tests.clock import FakeClock  # noqa: E402
 
 DELAY = 0.02  # per delivery, so a batch takes long enough to be killed in the middle
 CONCURRENCY = 5

@@ -10,12 +10,12 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.store import SQLiteStore, Store
 from bot.core.store.migrate import load_migrations
 from bot.core.store.models import GuildSettings
 from bot.core.store.sqlite import migrate
 from bot.core.topics import hour_number
+from tests.clock import FakeClock
 from tests.pg import Backend
 
 GUILD, OTHER_GUILD = 7_000, 8_000

@@ -9,10 +9,10 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.store import SQLiteStore, StoreError
 from bot.core.store.migrate import DIALECTS, for_dialect, load_migrations, split_statements
 from bot.core.store.sqlite import SQLiteDatabase, migrate, schema_version
+from tests.clock import FakeClock
 
 MIGRATIONS = load_migrations()
 LATEST = MIGRATIONS[-1].version

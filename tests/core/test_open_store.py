@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.store import SQLiteStore, StoreError, open_store
 from bot.core.store.postgres import PostgresStore
 from bot.settings import InvalidSettings, Settings
+from tests.clock import FakeClock
 
 
 async def test_no_url_opens_sqlite_at_the_db_path(tmp_path: Path) -> None:

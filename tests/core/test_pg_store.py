@@ -13,11 +13,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.scheduler import DeliveryOutcome, ReminderScheduler
 from bot.core.store import Reminder, StoreError
 from bot.core.store.migrate import load_migrations
 from bot.core.store.postgres import PostgresDatabase, PostgresStore, migrate_pg, pg_schema_version
+from tests.clock import FakeClock
 
 MIGRATIONS = load_migrations(dialect="postgresql")
 LATEST = MIGRATIONS[-1].version

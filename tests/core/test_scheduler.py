@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.scheduler import (
     KEEP_FINISHED,
     PURGE_EVERY,
@@ -30,6 +29,7 @@ from bot.core.scheduler import (
     retry_delay,
 )
 from bot.core.store import Reminder, SQLiteStore, Store
+from tests.clock import FakeClock
 from tests.pg import Backend
 
 WAIT = 5.0

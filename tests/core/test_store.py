@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.knowledge import load_knowledge
 from bot.core.store import LimitError, SQLiteStore, Store, StoreError, build_checklist
 from bot.core.store.models import UnansweredCount
 from bot.core.store.sqlite import SQLiteDatabase
+from tests.clock import FakeClock
 from tests.pg import Backend
 
 LEASE = timedelta(minutes=5)

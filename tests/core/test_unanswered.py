@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.store import SQLiteStore, Store
 from bot.core.store.models import UnansweredCount
 from bot.core.unanswered import UnansweredCounter
+from tests.clock import FakeClock
 
 
 @pytest.fixture

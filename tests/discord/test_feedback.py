@@ -16,8 +16,8 @@ import pytest_asyncio
 
 from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
-from bot.core.clock import FakeClock
 from bot.exts.answers.feedback import NOTED, OUTDATED, REPLACED
+from tests.clock import FakeClock
 from tests.discord.helpers import components, dm_messages_path, is_ephemeral, make_settings, reply_to
 from tests.fakediscord import FakeDiscord, payloads, wait_for_handlers
 

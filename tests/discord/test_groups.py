@@ -15,7 +15,7 @@ import pytest
 
 from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
-from bot.core.clock import FakeClock
+from tests.clock import FakeClock
 from tests.discord.helpers import assert_pings_nobody, is_ephemeral, make_settings, reply_to
 from tests.discord.reminder_env import NOW, bot, clock
 from tests.discord.test_reminder_delivery import settle

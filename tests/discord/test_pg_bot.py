@@ -8,8 +8,8 @@ import asyncpg
 
 from bot.app import create_bot
 from bot.core import Engine
-from bot.core.clock import FakeClock
 from bot.core.store.postgres import PostgresStore
+from tests.clock import FakeClock
 from tests.discord.helpers import make_settings, reply_to
 from tests.fakediscord import FakeDiscord, running_bot
 

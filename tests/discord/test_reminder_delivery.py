@@ -21,11 +21,11 @@ import pytest
 
 from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
-from bot.core.clock import FakeClock
 from bot.core.scheduler import DeliveryOutcome, ReminderScheduler
 from bot.exts.remind.buttons import NOT_YOURS
 from bot.exts.remind.notices import NOTICE
 from bot.exts.remind.text import delivery_outcome
+from tests.clock import FakeClock
 from tests.discord.helpers import (
     assert_pings_nobody,
     components,

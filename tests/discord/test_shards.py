@@ -16,8 +16,8 @@ import pytest
 from bot.app import MedcoderBot, ShardedMedcoderBot, create_bot
 from bot.cli import build_parser
 from bot.core import Engine
-from bot.core.clock import FakeClock
 from bot.settings import InvalidSettings, Settings, parse_shard_range
+from tests.clock import FakeClock
 from tests.discord.helpers import dm_messages_path, make_settings, reply_to
 from tests.fakediscord import FakeDiscord, running_bot
 

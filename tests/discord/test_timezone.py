@@ -11,7 +11,7 @@ import pytest_asyncio
 
 from bot.app import MedcoderBot, create_bot
 from bot.core import Engine
-from bot.core.clock import FakeClock
+from tests.clock import FakeClock
 from tests.discord.helpers import is_ephemeral, make_settings, reply_to
 from tests.fakediscord import FakeDiscord, payloads
 
