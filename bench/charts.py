@@ -6,7 +6,7 @@ only because each chart is drawn once per process and cached. This prints:
 - the import time of `bot.core.charts` (Pillow included) in this process;
 - per view, the first render (cold: Pillow's font not yet loaded at that size) and the median of
   later renders (what every request would pay without the cache), plus the PNG's size;
-- the cached look-up (`salary_chart_png` on a warm cache);
+- the cached look-up (`chart_entry` and `ChartCache.cached` on a warm cache, as `/salary` does);
 - `/salary` reply time through the fake Discord in `tests/fakediscord` (unmodified discord.py on
   loopback): dispatch of the interaction to the bot's callback request arriving at the fake, for the
   text-only overview (baseline), and for position and sector with an empty cache before every
@@ -68,13 +68,13 @@ def render_times(renders: int) -> None:
             f"{layout.width}x{layout.height} px, {len(png) / 1024:.0f} KiB"
         )
     cache = charts.ChartCache()
-    charts.salary_chart_png(engine, "position", cache)
+    cache.get(charts.chart_entry(engine, "position"))
     lookups = 10_000
     t = time.perf_counter()
     for _ in range(lookups):
-        charts.salary_chart_png(engine, "position", cache)
+        cache.cached(charts.chart_entry(engine, "position"))
     per = (time.perf_counter() - t) / lookups
-    print(f"  cached look-up (salary_chart_png, warm cache): {per * 1e6:.1f} µs  [renders: {cache.render_count}]")
+    print(f"  cached look-up (chart_entry + cached, warm cache): {per * 1e6:.1f} µs  [renders: {cache.render_count}]")
 
 
 async def reply_times(requests: int) -> dict[str, list[float]]:

@@ -293,8 +293,3 @@ CHARTS = ChartCache()  # the process-wide cache the bot and the CLI use
 def chart_entry(engine: Engine, view: str) -> Entry:
     """The entry a chart view draws; KeyError for a view without a chart."""
     return engine.kb.entries[CHART_VIEWS[view]]
-
-
-def salary_chart_png(engine: Engine, view: str, cache: ChartCache | None = None) -> bytes:
-    """The PNG for a `/salary` view ("position" or "sector"), from the process-wide cache by default."""
-    return (cache if cache is not None else CHARTS).get(chart_entry(engine, view))

@@ -22,7 +22,6 @@ from bot.core.charts import (
     parse_amount,
     plan_salary_chart,
     render_salary_chart,
-    salary_chart_png,
     short_label,
 )
 from bot.core.models import Entry
@@ -199,15 +198,15 @@ def test_an_entry_without_chartable_figures_is_refused(kb_engine: Engine) -> Non
 
 def test_the_second_request_renders_nothing(kb_engine: Engine) -> None:
     cache = ChartCache()
-    first = salary_chart_png(kb_engine, "position", cache)
+    first = cache.get(chart_entry(kb_engine, "position"))
     assert cache.render_count == 1
-    again = salary_chart_png(kb_engine, "position", cache)
+    again = cache.get(chart_entry(kb_engine, "position"))
     assert again is first and cache.render_count == 1
     assert cache.cached(chart_entry(kb_engine, "position")) is first
-    salary_chart_png(kb_engine, "sector", cache)
+    cache.get(chart_entry(kb_engine, "sector"))
     assert cache.render_count == 2
     with pytest.raises(KeyError):
-        salary_chart_png(kb_engine, "states", cache)
+        chart_entry(kb_engine, "states")
 
 
 def test_an_edited_entry_is_not_served_a_stale_chart(kb_engine: Engine) -> None:
