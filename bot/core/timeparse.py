@@ -353,11 +353,6 @@ def _fold_zone(name: str) -> str:
     return "_".join(re.sub(r"\s*/\s*", "/", name.strip()).split()).lower()
 
 
-def timezone_names() -> list[str]:
-    """The IANA zone names available (from tzdata or the system), sorted."""
-    return list(_zone_names())
-
-
 def resolve_timezone(name: str) -> ZoneInfo:
     """The zone for an IANA name, forgiving case and spaces for underscores ("europe/paris", "America/New York")."""
     canonical = _zones_by_folded_name().get(_fold_zone(name))
