@@ -49,11 +49,8 @@ def _load_settings(**overrides: object) -> Settings | None:
     try:
         return Settings(**given)  # type: ignore[arg-type]
     except InvalidSettings as error:
-        problems = str(error)
-        for field in given:
-            if field in FLAGS:
-                problems = problems.replace(Settings.env_name(field), FLAGS[field])
-        _fail(f"invalid settings: {problems}", EXIT_CONFIG)
+        flags = {field: flag for field, flag in FLAGS.items() if field in given}
+        _fail(f"invalid settings: {error.describe(flags)}", EXIT_CONFIG)
     return None
 
 

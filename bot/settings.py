@@ -33,17 +33,20 @@ class UnusableSetting(Exception):
 
 class InvalidSettings(ValueError):
     """One or more settings cannot be parsed: `errors` holds (field, reason) pairs, a field of "" for
-    a problem of several settings together.
-
-    Its text names each variable as the user sets it (`MEDCODER_DEV_GUILD: …`); a problem of several
-    settings names them in its reason, so it stands alone rather than under a made-up name.
+    a problem of several settings together, whose reason names them (so it stands alone in `describe`).
     """
 
     def __init__(self, errors: list[tuple[str, str]]) -> None:
         self.errors = errors
-        super().__init__(
-            "; ".join(f"{Settings.env_name(field)}: {reason}" if field else reason for field, reason in errors)
-        )
+        super().__init__("; ".join(f"{field}: {reason}" if field else reason for field, reason in errors))
+
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
+        """The problems in one line, each variable named as the user sets it (`MEDCODER_DEV_GUILD: …`),
+        or by `names` (field -> a command-line option) for the values that came from elsewhere."""
+        text = "; ".join(f"{Settings.env_name(field)}: {reason}" if field else reason for field, reason in self.errors)
+        for field, name in (names or {}).items():
+            text = text.replace(Settings.env_name(field), name)
+        return text
 
 
 class SecretStr:
