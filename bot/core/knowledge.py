@@ -3,19 +3,24 @@
 Why all-or-nothing: a bot that starts with half its entries answers some questions wrongly
 and nobody notices. `load_knowledge` either returns a complete, cross-checked
 `KnowledgeBase` or raises `KnowledgeError` listing every problem (file, entry, field, reason).
+
+Each problem is reported once, at its root: an entry that fails validation is missing from the
+cross-checks, so every `related:` link to it (and the step it was meant to be) would fail too. Those
+knock-on effects are counted on the entry's own problem, "(and 7 references to this entry)", rather
+than listed as problems of their own that would send the editor to files with nothing to fix.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.core.models import Entry, Lexicon, ModelError
+from bot.core.models import Entry, Lexicon, ModelError, number
 from bot.core.normalize import Normalizer
 
 LEXICON_FILE = "lexicon.yaml"
@@ -32,6 +37,8 @@ class Problem:
     entry: str | None
     field: str | None
     reason: str
+    references: int = 0  # other entries' `related` links left dangling because this entry failed
+    step: int | None = None  # the step this failed entry was meant to be, left without an entry
 
     def __str__(self) -> str:
         where = self.file
@@ -39,7 +46,22 @@ class Problem:
             where += f": entry {self.entry!r}"
         if self.field:
             where += f", field {self.field!r}"
-        return f"{where}: {self.reason}"
+        knock_on = []
+        if self.references:
+            knock_on.append(f"{self.references} reference{'s' * (self.references != 1)} to this entry")
+        if self.step is not None:
+            knock_on.append(f"step {self.step} left without an entry")
+        return f"{where}: {self.reason}" + (f" (and {' and '.join(knock_on)})" if knock_on else "")
+
+
+@dataclass
+class _Failed:
+    """An entry that failed validation: its first problem, and what its absence breaks elsewhere."""
+
+    problem: int  # index of its first problem in the list
+    step: int | None  # the step its mapping claims, if that much is readable
+    references: int = 0
+    missing_step: int | None = None
 
 
 class KnowledgeError(Exception):
@@ -90,11 +112,12 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
     lexicon = _load_lexicon(root / LEXICON_FILE, problems)
     entries: dict[str, Entry] = {}
     origin: dict[str, str] = {}
+    failed: dict[str, _Failed] = {}
     files = sorted(p for p in root.glob("*.yaml") if p.name not in NOT_ENTRIES)
     if not files:
         problems.append(Problem(str(root), None, None, "no knowledge files (*.yaml) found"))
     for path in files:
-        for entry in _load_entries(path, problems):
+        for entry in _load_entries(path, problems, failed):
             if entry.id in entries:
                 problems.append(
                     Problem(path.name, entry.id, "id", f"duplicate id (first defined in {origin[entry.id]})")
@@ -104,9 +127,11 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
             origin[entry.id] = path.name
 
     normalizer = Normalizer(lexicon or Lexicon(), extra_vocabulary=_entry_words(entries.values()))
-    _check_references(entries, origin, problems)
+    _check_references(entries, origin, problems, failed)
     _check_shared_phrasings(entries, origin, normalizer, problems)
-    _check_steps(entries, origin, problems)
+    _check_steps(entries, origin, problems, failed)
+    for f in failed.values():
+        problems[f.problem] = replace(problems[f.problem], references=f.references, step=f.missing_step)
     if problems or lexicon is None:
         raise KnowledgeError(problems)
     return KnowledgeBase(entries=entries, lexicon=lexicon, normalizer=normalizer, directory=root)
@@ -138,7 +163,7 @@ def _load_lexicon(path: Path, problems: list[Problem]) -> Lexicon | None:
     return None
 
 
-def _load_entries(path: Path, problems: list[Problem]) -> Iterator[Entry]:
+def _load_entries(path: Path, problems: list[Problem], failed: dict[str, _Failed]) -> Iterator[Entry]:
     data = _read_yaml(path, problems)
     if data is None:
         return
@@ -154,7 +179,16 @@ def _load_entries(path: Path, problems: list[Problem]) -> Iterator[Entry]:
         try:
             yield Entry.parse(raw)
         except ModelError as exc:
+            if isinstance(entry_id, str) and entry_id not in failed:
+                failed[entry_id] = _Failed(len(problems), _claimed_step(raw.get("step")))
             problems.extend(Problem(path.name, label, _loc(loc), reason) for loc, reason in exc.errors)
+
+
+def _claimed_step(value: Any) -> int | None:
+    try:
+        return number(ge=1, le=5)(value)
+    except ValueError:
+        return None
 
 
 def _loc(loc: tuple[int | str, ...]) -> str | None:
@@ -171,10 +205,14 @@ def _entry_words(entries: Any) -> list[str]:
     return words
 
 
-def _check_references(entries: dict[str, Entry], origin: dict[str, str], problems: list[Problem]) -> None:
+def _check_references(
+    entries: dict[str, Entry], origin: dict[str, str], problems: list[Problem], failed: dict[str, _Failed]
+) -> None:
     for entry in entries.values():
         for index, target in enumerate(entry.related):
-            if target not in entries:
+            if target not in entries and target in failed:
+                failed[target].references += 1  # fixed with the entry itself, so counted on its problem
+            elif target not in entries:
                 problems.append(Problem(origin[entry.id], entry.id, f"related[{index}]", f"unknown entry {target!r}"))
             elif target == entry.id:
                 problems.append(Problem(origin[entry.id], entry.id, f"related[{index}]", "refers to itself"))
@@ -203,17 +241,23 @@ def _check_shared_phrasings(
                 )
 
 
-def _check_steps(entries: dict[str, Entry], origin: dict[str, str], problems: list[Problem]) -> None:
+def _check_steps(
+    entries: dict[str, Entry], origin: dict[str, str], problems: list[Problem], failed: dict[str, _Failed]
+) -> None:
     by_step: dict[int, list[str]] = {}
     for entry in entries.values():
         if entry.step is not None:
             by_step.setdefault(entry.step, []).append(entry.id)
     if not by_step:
         return
-    for number in range(1, 6):
-        ids = by_step.get(number, [])
+    for step in range(1, 6):
+        ids = by_step.get(step, [])
         if len(ids) > 1:
             for extra in ids[1:]:
-                problems.append(Problem(origin[extra], extra, "step", f"step {number} is already {ids[0]!r}"))
+                problems.append(Problem(origin[extra], extra, "step", f"step {step} is already {ids[0]!r}"))
         elif not ids:
-            problems.append(Problem("(knowledge base)", None, "step", f"no entry is step {number}"))
+            claimant = next((f for f in failed.values() if f.step == step), None)
+            if claimant is not None:
+                claimant.missing_step = step
+            else:
+                problems.append(Problem("(knowledge base)", None, "step", f"no entry is step {step}"))

@@ -113,6 +113,22 @@ def test_dangling_reference(tmp_path: Path) -> None:
     assert "unknown entry 'nowhere'" in problem.reason
 
 
+def test_references_to_an_entry_that_failed_are_counted_once_on_its_first_problem(tmp_path: Path) -> None:
+    broken = entry("alpha-topic", answer="", colour="red")  # two problems of its own
+    others = [entry("beta-topic", related=["alpha-topic", "nowhere"]), entry("gamma-topic", related=["alpha-topic"])]
+    problems = problems_of(write_kb(tmp_path, [broken, *others]))
+    assert [(p.entry, p.field, p.references) for p in problems] == [
+        ("alpha-topic", "colour", 2),
+        ("alpha-topic", "answer", 0),
+        ("beta-topic", "related[1]", 0),  # an entry that never existed is still a problem of the link
+    ]
+    assert (
+        str(problems[0])
+        == "facts.yaml: entry 'alpha-topic', field 'colour': unknown field (and 2 references to this entry)"
+    )
+    assert "unknown entry 'nowhere'" in problems[2].reason
+
+
 def test_phrasing_shared_by_two_entries(tmp_path: Path) -> None:
     a = entry("alpha-topic", phrasings=["how much do coders earn", "alpha words"])
     b = entry("beta-topic", phrasings=["beta words", "What do CODERS earn?"])  # same once normalised
