@@ -42,7 +42,7 @@ def test_salary_without_chart_prints_the_text_with_its_source() -> None:
     ("args", "code", "message"),
     [
         (("salary", "--chart", "{dir}/missing/out.png"), 1, "cannot write"),
-        (("salary", "--chart", "{dir}"), 1, "cannot write"),
+        (("salary", "--chart", "{dir}"), 2, "has no .png, .jpg or .jpeg suffix"),
         (("salary", "--chart", "{dir}/x.png", "--view", "states"), 2, "has no chart"),
         (("salary", "--view", "yearly"), 2, "invalid choice"),
         (("salary", "--chart"), 2, "expected one argument"),
@@ -83,3 +83,16 @@ def test_a_chart_in_another_format_is_refused_clearly(tmp_path: Path) -> None:
     result = run("salary", "--chart", str(tmp_path / "pay.gif"))
     assert result.returncode == 2 and not (tmp_path / "pay.gif").exists()
     assert "give a .png, .jpg or .jpeg name" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_chart_name_without_a_suffix_is_refused_not_written_as_png(tmp_path: Path) -> None:
+    result = run("salary", "--chart", str(tmp_path / "out"))
+    assert result.returncode == 2 and not (tmp_path / "out").exists()
+    assert "has no .png, .jpg or .jpeg suffix" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_chart_name_that_is_a_directory_cannot_be_written(tmp_path: Path) -> None:
+    (tmp_path / "chart.png").mkdir()
+    result = run("salary", "--chart", str(tmp_path / "chart.png"))
+    assert result.returncode == 1 and "cannot write" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

@@ -34,11 +34,12 @@ DEFAULT_VIEW = "position"
 def run_salary(chart: str | None, view: str | None, *, kb_dir: str | None = None) -> int:
     """Print the view's text, or with `chart` write its picture there: PNG, or JPEG for .jpg/.jpeg."""
     view = view or DEFAULT_VIEW
-    suffix = (Path(chart).suffix.lower() or ".png") if chart is not None else ".png"  # no suffix: PNG
+    suffix = Path(chart).suffix.lower() if chart is not None else ".png"
     if suffix not in IMAGE_FORMATS:
+        # A name without a suffix is refused too: the documented rule is .png, .jpg or .jpeg, never a guess.
+        what = f"a {suffix} file" if suffix else f"{chart!r}: the name has no .png, .jpg or .jpeg suffix"
         print(
-            f"medcoder-bot salary: cannot write a {suffix} file; "
-            "give a .png, .jpg or .jpeg name (e.g. --chart salary.png)",
+            f"medcoder-bot salary: cannot write {what}; give a .png, .jpg or .jpeg name (e.g. --chart salary.png)",
             file=sys.stderr,
         )
         return 2
