@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -149,9 +150,28 @@ def test_the_terminal_prints_no_discord_markup(command: str) -> None:
 def test_chat_picks_a_suggestion_by_its_number() -> None:
     result = run("chat", stdin="coder courses\n2\n")
     assert result.returncode == 0, result.stderr
-    menu, answer = result.stdout.split("Type a number to choose one.", 1)
+    menu, answer = result.stdout.split("Type a number from 1 to 2 to choose one.", 1)
     assert "  1. What coding programs teach" in menu and "  2. Where to study medical coding" in menu
     assert answer.strip().startswith("Where to study medical coding")
+
+
+def test_chat_says_which_numbers_are_valid_and_keeps_the_choices() -> None:
+    result = run("chat", stdin="coder courses\n3\n1\n")
+    assert result.returncode == 0, result.stderr
+    assert "There is no choice 3. Type a number from 1 to 2 to choose one." in result.stdout
+    assert "That needs a topic" not in result.stdout
+    assert result.stdout.rstrip().split("\n\n")[-1].startswith("What coding programs teach")  # 1 still picks
+
+
+def test_one_shot_did_you_mean_offers_questions_to_rerun_not_a_number_to_type() -> None:
+    result = run("ask", "coder courses")
+    assert result.returncode == 0, result.stderr
+    assert "Type a number" not in result.stdout and "Ask again with one of them" in result.stdout
+    reruns = re.findall(r"^  (.+?):  medcoder-bot ask (.+)$", result.stdout, re.M)
+    assert len(reruns) >= 2
+    for title, quoted in reruns:
+        again = run("ask", *shlex.split(quoted))
+        assert again.stdout.startswith(title), (title, again.stdout)
 
 
 def test_chat_reads_a_short_follow_up_against_the_previous_question() -> None:

@@ -10,6 +10,7 @@ are a conversation feature of `chat` and the Discord DM, not of a batch.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TextIO
@@ -69,7 +70,17 @@ def run_ask(words: Sequence[str], *, as_json: bool, kb_dir: str | None) -> int:
     if as_json:
         answer_lines(engine, sys.stdin, sys.stdout)
         return 0
-    print(format_reply(engine.ask(" ".join(words))))
+    reply = engine.ask(" ".join(words))
+    if reply.kind is ReplyKind.SUGGEST and reply.suggestions:
+        # The process ends here, so there is no number to type: offer each choice as a question to re-run,
+        # one that reaches that entry (its first phrasing; `kb check --matching` keeps that true).
+        lines = "\n".join(
+            f"  {s.title}:  medcoder-bot ask {shlex.quote(engine.kb.entries[s.entry_id].phrasings[0])}"
+            for s in reply.suggestions
+        )
+        print(f"I'm not sure which of these you mean. Ask again with one of them:\n{lines}")
+        return 0
+    print(format_reply(reply))
     return 0
 
 
@@ -77,8 +88,12 @@ def format_reply(reply: Reply) -> str:
     """Terminal rendering: plain text, the source line labelled, suggestions numbered to pick from."""
     if reply.kind is ReplyKind.SUGGEST and reply.suggestions:
         lines = "\n".join(f"  {n}. {s.title}" for n, s in enumerate(reply.suggestions, 1))
-        return f"I'm not sure which of these you mean:\n{lines}\nType a number to choose one."
+        return f"I'm not sure which of these you mean:\n{lines}\n{pick_prompt(len(reply.suggestions))}"
     return reply.plain
+
+
+def pick_prompt(count: int) -> str:
+    return "Type 1 to choose it." if count == 1 else f"Type a number from 1 to {count} to choose one."
 
 
 def run_chat(kb_dir: str | None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
@@ -106,7 +121,11 @@ def run_chat(kb_dir: str | None, stdin: TextIO | None = None, stdout: TextIO | N
             break
         if not question:
             continue
-        if choices and question.isdecimal() and question.isascii() and 1 <= int(question) <= len(choices):
+        if choices and question.isdecimal() and question.isascii():
+            if not 1 <= int(question) <= len(choices):
+                stdout.write(f"There is no choice {question}. {pick_prompt(len(choices))}\n\n")
+                stdout.flush()
+                continue  # the same choices stand
             reply = engine.answer_entry(choices[int(question) - 1].entry_id)
         else:
             reply = engine.ask(question, previous=previous)
