@@ -36,7 +36,9 @@ def frozen_questions() -> list[str]:
 
 def near_copy(text: str, frozen: Iterable[str]) -> str | None:
     """The frozen question `text` nearly copies, or None."""
-    found = process.extractOne(text, list(frozen), scorer=fuzz.ratio, processor=utils.default_process, score_cutoff=NEAR)
+    found = process.extractOne(
+        text, list(frozen), scorer=fuzz.ratio, processor=utils.default_process, score_cutoff=NEAR
+    )
     return None if found is None else found[0]
 
 
