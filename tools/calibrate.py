@@ -1,13 +1,17 @@
-"""Choose the engine's decision thresholds by cross-validation on the tuning parts of the question sets.
+"""Choose the answer pipeline's reader thresholds by cross-validation on the tuning parts, and write them.
 
-Why: thresholds set by hand fit whatever questions the hand was looking at. Here every candidate
-`Calibration` in a small grid is scored on the tuning parts only (`eval/sets/*.tune.yaml`; the frozen
-test parts and the shared blind set are never read), by right answers minus twice the wrong ones,
-with "did you mean" allowed on at most 5% of answerable questions. Five-fold cross-validation
-estimates how the choice generalises (each fold's values chosen on the other four); the values
-printed last are chosen on all tuning items and belong in `bot/core/engine.py`'s `Calibration`.
+Why: thresholds set by hand fit whatever questions the hand was looking at. Every candidate set of
+thresholds in a small grid is scored on the tuning parts only (`eval/sets/*.tune.yaml`; the frozen parts
+and the shared blind set are never read), by right answers minus twice the wrong ones (a wrong confident
+answer is worse than none), with "did you mean" on at most 5% of answerable questions.
 
-    python tools/calibrate.py [--folds 5]
+The reader was trained on the tuning parts too, so scoring it on them would flatter it: each tuning item
+is read by models trained *without* it (`tools/train_reader.py --holdout K` leaves fold K out; export them
+with `tools/export_models.py`). Five-fold cross-validation over those items then estimates how the chosen
+thresholds generalise (each fold's thresholds chosen on the other four). The lexical thresholds are kept
+as they are in the file (chosen the same way for the lexical matcher alone).
+
+    python tools/calibrate.py --models 0=/tmp/fold0 [1=/tmp/fold1] [--write]
 """
 
 from __future__ import annotations
@@ -18,40 +22,42 @@ import hashlib
 import itertools
 import re
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from reader_data import tuning_items
 
 from bot.core import Engine, ReplyKind
-from bot.core.engine import Calibration
-from bot.core.matcher import MIN_USEFUL_SCORE
+from bot.core.calibration import CALIBRATION, CALIBRATION_FILE, MATCHER_WEIGHTS, Calibration, dump
+from bot.core.reading import Reading
+from bot.core.semantic import SemanticModels
 
 MAX_ANSWER_CHARS = 1000
 WRONG_COST = 2.0
 MAX_SUGGEST_SHARE = 0.05
-GRID = {
-    "answer": (45.0, 50.0, 55.0, 60.0),
-    "long_answer": (36.0, 40.0, 44.0),
-    "margin": (3.0, 5.0, 7.0, 10.0),
-    "lead_score": (36.0, 40.0, 45.0, 50.0),
-    "lead_margin": (10.0, 15.0, 20.0),
-    "floor": (34.0, 38.0, 42.0),
-    "close": (3.0, 5.0, 7.0),
+GRID: dict[str, tuple[float, ...]] = {
+    "read_answer": (0.5, 0.6, 0.7, 0.8),
+    "read_lead": (0.25, 0.35, 1.01),  # 1.01: no lead rule
+    "read_lead_margin": (0.2, 0.3),
+    "read_gap": (0.3, 0.5, 0.7),
+    "read_suggest": (0.2, 0.3),
+    "read_lexical": (0.05, 0.1, 0.2),
+    "read_both": (0.0,),  # answering two close entries at once: measured, never chosen
 }
+Outcome = tuple[int, int, int]  # right, wrong, suggested
 
 
-def tuning_items() -> list[dict]:
-    items: list[dict] = []
-    for path in sorted((ROOT / "eval" / "sets").glob("*.tune.yaml")):
-        items.extend(yaml.safe_load(path.read_text(encoding="utf-8")))
-    return items
+def fold_of(item: dict[str, Any]) -> int:
+    """The item's half in `tools/train_reader.py --holdout`."""
+    return int(hashlib.sha256(f"item:{item['id']}".encode()).hexdigest(), 16) % 2
 
 
-def outcome(item: dict, kind: ReplyKind, text: str) -> tuple[int, int, int]:
+def outcome(item: dict[str, Any], kind: ReplyKind, text: str) -> Outcome:
     """(right, wrong, suggested) for one item, graded as `../shared/eval/grade.py` grades it."""
     answered = kind is ReplyKind.ANSWER
     suggested = int(kind is ReplyKind.SUGGEST and bool(item.get("expect")))
@@ -63,90 +69,106 @@ def outcome(item: dict, kind: ReplyKind, text: str) -> tuple[int, int, int]:
     return int(ok), int(not ok), suggested
 
 
-def evaluate(engines: dict[Calibration, Engine], items: list[dict]) -> dict[Calibration, list[tuple[int, int, int]]]:
-    results = {}
-    for calibration, engine in engines.items():
+def cached_engine(models_dir: Path) -> Engine:
+    """An engine reading with one fold's models, its expensive stages cached: rankings and the reader's
+    verdicts do not depend on the thresholds, so each question is read once for the whole grid."""
+    engine = Engine.load(semantic=False)
+    reading = Reading(
+        SemanticModels.load(models_dir),
+        engine.kb,
+        engine.segmenter,
+        dense_candidates=CALIBRATION.dense_candidates,
+        read_at_most=CALIBRATION.read_at_most,
+    )
+    read = reading.candidates
+    memo: dict[tuple[str, tuple[str, ...]], Any] = {}  # (text read, lexical candidates)
+
+    def candidates(question: str, lexical: list[Any]) -> Any:
+        key = (question, tuple(m.entry_id for m in lexical))
+        if key not in memo:
+            memo[key] = read(question, lexical)
+        return memo[key]
+
+    reading.candidates = candidates  # type: ignore[method-assign]
+    rank = engine.matcher.rank_tokens
+    ranked = functools.lru_cache(maxsize=None)(lambda tokens, limit, window: rank(list(tokens), limit, window))
+    engine.matcher.rank_tokens = lambda tokens, limit=5, window=None: ranked(tuple(tokens), limit, window)  # type: ignore[method-assign]
+    engine.attach(reading)
+    return engine
+
+
+def evaluate(
+    engines: dict[int, Engine], items: list[dict[str, Any]], grid: list[Calibration]
+) -> dict[Calibration, list[Outcome]]:
+    results: dict[Calibration, list[Outcome]] = {}
+    for calibration in grid:
         rows = []
         for item in items:
+            engine = engines[fold_of(item)]
+            engine.calibration = calibration
             reply = engine.ask(item["q"])
-            rows.append(outcome(item, reply.kind, reply.text))
+            rows.append(outcome(item, reply.kind, reply.plain))
         results[calibration] = rows
     return results
 
 
-def best(results: dict[Calibration, list[tuple[int, int, int]]], chosen: list[int], answerable: int) -> Calibration:
-    def value(calibration: Calibration) -> tuple[float, float, float, float]:
+def best(results: dict[Calibration, list[Outcome]], chosen: list[int], items: list[dict[str, Any]]) -> Calibration:
+    answerable = sum(1 for i in chosen if items[i].get("expect"))
+
+    def value(calibration: Calibration) -> tuple[float, float, float]:
         rows = [results[calibration][i] for i in chosen]
-        right = sum(r for r, _, _ in rows)
-        wrong = sum(w for _, w, _ in rows)
-        suggested = sum(s for _, _, s in rows)
+        right, wrong, suggested = (sum(r[k] for r in rows) for k in range(3))
         feasible = suggested <= MAX_SUGGEST_SHARE * max(answerable, 1)
-        # Among equals, the more cautious values: a higher floor, then a higher answer bar.
-        return (1.0 if feasible else 0.0, right - WRONG_COST * wrong, calibration.floor, calibration.answer)
+        # Among equals, the more cautious: a higher bar for answering.
+        return (1.0 if feasible else 0.0, right - WRONG_COST * wrong, calibration.read_answer)
 
     return max(results, key=value)
 
 
-def valid(c: Calibration) -> bool:
-    """The invariants the engine relies on: a lead never needs less than the floor, and the matcher's
-    pruning floor (MIN_USEFUL_SCORE) can never hide a runner-up that would narrow an answer's margin
-    (`tests/core/test_matcher.py` checks the chosen values too)."""
-    return (
-        c.floor <= c.lead_score
-        and c.floor >= MIN_USEFUL_SCORE
-        and c.long_answer - c.margin >= MIN_USEFUL_SCORE
-        and c.lead_score - c.lead_margin >= MIN_USEFUL_SCORE
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--folds", type=int, default=5)
-    args = parser.parse_args()
-    items = tuning_items()
-    base = Engine.load()
-    # Rankings do not depend on the thresholds: rank each token set once for the whole grid.
-    base.matcher.rank_tokens = functools.lru_cache(maxsize=None)(  # type: ignore[method-assign]
-        lambda tokens, limit=5, window=None, rank=base.matcher.rank_tokens: rank(list(tokens), limit, window)
+    parser.add_argument(
+        "--models", nargs="+", required=True, metavar="K=DIR", help="fold K's models (trained without it)"
     )
-    rank_cached = base.matcher.rank_tokens
-
-    class Cached:
-        def rank_tokens(self, tokens: list[str], limit: int = 5, window: float | None = None):  # type: ignore[no-untyped-def]
-            return rank_cached(tuple(tokens), limit, window)
-
-    calibrations = [
-        c
-        for c in (Calibration(**dict(zip(GRID, values, strict=True))) for values in itertools.product(*GRID.values()))
-        if valid(c)
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds over the items read")
+    parser.add_argument("--write", action="store_true", help=f"write the chosen values to {CALIBRATION_FILE.name}")
+    args = parser.parse_args()
+    engines = {int(k): cached_engine(Path(d)) for k, d in (spec.split("=", 1) for spec in args.models)}
+    items = [item for item in tuning_items() if fold_of(item) in engines]
+    grid = [
+        replace(CALIBRATION, **dict(zip(GRID, values, strict=True))) for values in itertools.product(*GRID.values())
     ]
-    engines = {c: Engine(base.kb, matcher=Cached(), calibration=c) for c in calibrations}  # type: ignore[arg-type]
-    print(f"{len(items)} tuning items, {len(calibrations)} candidate calibrations", file=sys.stderr)
-    results = evaluate(engines, items)
+    print(
+        f"{len(items)} tuning items read by models that never saw them; {len(grid)} candidate settings", file=sys.stderr
+    )
+    results = evaluate(engines, items, grid)
 
-    fold_of = [int(hashlib.sha256(str(it["id"]).encode()).hexdigest(), 16) % args.folds for it in items]
-    folds = [[i for i, f in enumerate(fold_of) if f == k] for k in range(args.folds)]
+    fold = [int(hashlib.sha256(str(it["id"]).encode()).hexdigest(), 16) % args.folds for it in items]
     right = wrong = suggested = 0
-    answerable_all = sum(1 for it in items if it.get("expect"))
-    for k, held_out in enumerate(folds):
-        train = [i for j, fold in enumerate(folds) if j != k for i in fold]
-        choice = best(results, train, sum(1 for i in train if items[i].get("expect")))
-        rows = [results[choice][i] for i in held_out]
-        right += sum(r for r, _, _ in rows)
-        wrong += sum(w for _, w, _ in rows)
-        suggested += sum(s for _, _, s in rows)
+    for k in range(args.folds):
+        train = [i for i, f in enumerate(fold) if f != k]
+        choice = best(results, train, items)
+        for i, f in enumerate(fold):
+            if f == k:
+                r, w, s = results[choice][i]
+                right, wrong, suggested = right + r, wrong + w, suggested + s
+    answerable = sum(1 for it in items if it.get("expect"))
     print(
         f"cross-validated on held-out folds: {right}/{len(items)} right ({100 * right / len(items):.1f}%), "
-        f"{wrong} wrong ({100 * wrong / answerable_all:.1f}% of answerable), "
-        f"did you mean on {100 * suggested / answerable_all:.1f}% of answerable"
+        f"{wrong} wrong ({100 * wrong / answerable:.1f}% of answerable), "
+        f"did you mean on {100 * suggested / answerable:.1f}% of answerable"
     )
-    final = best(results, list(range(len(items))), answerable_all)
+    final = best(results, list(range(len(items))), items)
     rows = results[final]
     print(
-        f"chosen on all tuning items: {sum(r for r, _, _ in rows)}/{len(items)} right, "
+        f"chosen on all of them: {sum(r for r, _, _ in rows)}/{len(items)} right, "
         f"{sum(w for _, w, _ in rows)} wrong, {sum(s for _, _, s in rows)} did you mean"
     )
-    print("Calibration(" + ", ".join(f"{k}={v}" for k, v in asdict(final).items()) + ")")
+    print({k: v for k, v in asdict(final).items() if k in GRID})
+    if args.write:
+        header = CALIBRATION_FILE.read_text(encoding="utf-8").split("\nlexical:")[0] + "\n"
+        dump(final, MATCHER_WEIGHTS, CALIBRATION_FILE, header)
+        print(f"wrote {CALIBRATION_FILE}")
     return 0
 
 
