@@ -13,13 +13,22 @@ import enum
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.core import asked_for, render, segment, smalltalk
+from bot.core import render, segment
+from bot.core.calibration import CALIBRATION, Calibration
+from bot.core.context import Context, Item, items_of, named_entities
+from bot.core.follow_up import Bundled, Direction, FollowUps
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.matcher import Match, Matcher
-from bot.core.models import Entry
+from bot.core.models import Entry, Figure
 from bot.core.normalize import has_words
 from bot.core.render import Block, Source
+from bot.core.segment import Segmenter
+from bot.core.smalltalk import GREETING
+
+if TYPE_CHECKING:
+    from bot.core.reading import Candidate, Reading
 
 
 class ReplyKind(enum.StrEnum):
@@ -47,6 +56,9 @@ class Reply:
     blocks: tuple[Block, ...] = field(default_factory=tuple)  # an answer's structure, one block per entry
     notes: tuple[str, ...] = field(default_factory=tuple)  # the bot's lines after the blocks (billing, ...)
     missing: tuple[str, ...] = field(default_factory=tuple)  # parts of the member's message the article lacks
+    read: str = ""  # the text the reply was decided on (a follow-up joined to what it continues)
+    context: Context | None = None  # what this reply showed: the next message's context (`Engine.ask(previous=)`)
+    used: tuple[str, ...] = field(default_factory=tuple)  # what the reply took from earlier turns, named
 
     @property
     def plain(self) -> str:
@@ -72,63 +84,25 @@ class Reply:
 MAX_QUESTION_CHARS = 4000  # a Discord message's limit
 
 
-@dataclass(frozen=True, slots=True)
-class Calibration:
-    """The scores and margins behind every decision, chosen by `tools/calibrate.py`.
-
-    Why not hand-set: the previous hand-set values fitted the dev set and generalised poorly. These
-    are chosen by cross-validation on the tuning parts of the evaluation sets only (`eval/`),
-    maximising right answers minus twice the wrong ones (a wrong confident answer is worse than
-    none), with "did you mean" on at most 5% of answerable questions.
-    """
-
-    answer: float = 55.0  # a short question's best entry needs this score...
-    long_answer: float = 40.0  # ...a long, chatty one's at least this (its extra words dilute the score)
-    per_word: float = 2.0  # the bar drops this much per word past four, down to `long_answer`
-    clear_winner: float = 15.0  # a winner this far ahead of the runner-up gets a bonus on long questions
-    margin: float = 7.0  # ...and an answer must beat the runner-up by this much
-    lead_score: float = 45.0  # a clear lead: a best entry this high...
-    lead_margin: float = 15.0  # ...this far ahead of any other is answered even below `answer`
-    floor: float = 42.0  # below this nothing is answered or suggested
-    close: float = 3.0  # "did you mean" only for entries this close to each other
-
-
-CALIBRATION = Calibration()
-SUGGEST_WINDOW = 20.0  # entries further below the best than this never change a decision
+SUGGEST_WINDOW = CALIBRATION.suggest_window  # entries further below the best never change a decision
 MAX_SUGGESTIONS = 3
 MAX_ANSWER_CHARS = 1000  # one reply, however many questions it answers
 FOCUS_MIN_TOKENS = 6  # a message this long may hide its question among chatter
 FOLLOW_UP_MAX_TOKENS = 4  # "and the CCS?", "what about hospitals?", "why?"
 MAX_PARTS = 4  # questions answered from one message; a longer list is no conversation, and each costs a ranking
 MAX_FOCUS = 6  # sentences tried as a chatty message's question, so a 4,000-character message stays cheap
+MAX_CONTEXT_CHARS = 300  # a conversation keeps this much of a message (a chatty one's question part is what counts)
+MAX_CONTEXT_WORDS = 40
+POINTER_NEW_WORDS = 2  # a pointing message may bring this many words of its own ("the middle one, the exam?")
+POINTER_MAX_TOKENS = 8  # "and the one after that?", "which of those pays the most?"
 MIN_PART_TOKENS = 2  # a part of a several-question message with fewer words needs a confident score to stand alone
-
-# "billing and coding": the article covers coding only; the answer says so in one line.
-_BILL = r"\bbill(?:ing|er|ers)?\b"
-_AND = r"\s*(?:and|&|/|\+)\s*"
-_BILLING = re.compile(rf"{_BILL}(?=.*\bcod)|\bcod\w*{_AND}{_BILL}", re.I | re.S)
-_BILLING_AND = re.compile(rf"{_BILL}{_AND}|{_AND}{_BILL}", re.I)
-# "billing vs coding", "difference between billing and coding": a comparison the article does not make.
-_COMPARED = re.compile(r"\b(?:vs\.?|versus|difference|differences|differ|different|compare[sd]?|comparison|or)\b", re.I)
-BILLING_NOTE = "-# Codes are used for billing, but the article does not cover medical billing as a job."  # small text
-BILLING_ENTRIES = frozenset({"gap-billing-vs-coding"})
-# A message that opens like this continues the previous question rather than starting a new one.
-_CUE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|also|but|or|for|in|why|how come|and for)\b", re.I)
-# A short message choosing among what was just discussed ("which one pays more?"). Not "it" or "they":
-# "do they need certification?" is a question of its own.
-_POINTS_BACK = re.compile(r"\b(?:which one|that one|this one|either one|which of them|which of the two)\b", re.I)
 
 NO_TOPIC = (
     "That needs a topic: please ask it as a whole question, for example *why get certified?* or *where can I study?*"
 )
 NOTHING_MORE = "The article says nothing more on that than its answer on *{title}*."
 BOTH_NOTE = "Your question could be about either of these, so here are both."
-UNCLEAR = "That could be about more than one topic I cover; could you ask a little more specifically?"
-CAN_ANSWER = (
-    "I answer from one article on becoming a medical coder: what coding is, the steps, education, "
-    "CPC and CCS certification, experience, networking, skills, specialising, salaries by position and "
-    "sector, the top paying states it names, and the job outlook."
-)
+UNCLEAR = "That could be about more than one topic I cover."
 
 
 class Engine:
@@ -141,31 +115,69 @@ class Engine:
     """
 
     def __init__(
-        self, kb: KnowledgeBase, matcher: Matcher | None = None, calibration: Calibration = CALIBRATION
+        self,
+        kb: KnowledgeBase,
+        matcher: Matcher | None = None,
+        calibration: Calibration = CALIBRATION,
+        reading: Reading | None = None,
     ) -> None:
         self.kb = kb
         self.calibration = calibration
         self.matcher = matcher or Matcher(kb)
+        self.reading = reading
+        self.follow_ups = FollowUps(kb.lexicon.follow_ups)
+        self.segmenter = Segmenter(kb.lexicon.questions)
+        self._bundled = Bundled(kb.lexicon.bundled_topic)
+        self._bare = frozenset(kb.lexicon.follow_ups.bare)
+        self._follow_up_tokens = frozenset(
+            self.kb.normalizer.tokens(" ".join(self.follow_ups.vocabulary), correct=False)
+        )
         # Answers never change after load, so each is rendered once rather than on every ask.
         self._blocks = {entry.id: self.block(entry) for entry in kb.entries.values()}
         self._rendered = {entry_id: render.markdown((block,)) for entry_id, block in self._blocks.items()}
+        self._phrased = self._phrasings()
 
     @classmethod
-    def load(cls, directory: str | Path | None = None) -> Engine:
-        """Load and validate the knowledge base (the packaged one when `directory` is None)."""
-        return cls(load_knowledge(directory))
+    def load(cls, directory: str | Path | None = None, *, semantic: bool = True) -> Engine:
+        """Load and validate the knowledge base (the packaged one when `directory` is None), and the
+        semantic models unless `semantic` is False (then answers are lexical only)."""
+        engine = cls(load_knowledge(directory))
+        if semantic:
+            engine.attach(engine.load_reading())
+        return engine
 
-    def ask(self, question: str, previous: str | None = None) -> Reply:
+    def load_reading(self) -> Reading:
+        """Load the models and embed this knowledge base's passages (slow: the bot does it in a thread)."""
+        from bot.core.reading import Reading  # noqa: PLC0415  # onnxruntime only when the models are wanted
+        from bot.core.semantic import SemanticModels  # noqa: PLC0415
+
+        c = self.calibration
+        return Reading(
+            SemanticModels.load(),
+            self.kb,
+            self.segmenter,
+            dense_candidates=c.dense_candidates,
+            read_at_most=c.read_at_most,
+        )
+
+    def attach(self, reading: Reading) -> None:
+        """Answer with the semantic reader from now on (the bot attaches it once its models have loaded)."""
+        self.reading = reading
+
+    def ask(self, question: str, previous: Context | None = None) -> Reply:
         """Answer a member's free-text message (never raises on any str).
 
-        `previous` is the same member's last question (`Reply.topic`), when a front end keeps a
-        conversation: a short follow-up ("and the CCS?", "why?") is then read against it.
+        `previous` is the context the same member's last reply left (`Reply.context`), when a front end
+        keeps a conversation: a message pointing back at it ("the next one?", "which pays more?", "what
+        are their names?") or continuing it ("and the CCS?", "why?") is read against it. Every reply
+        carries the context it leaves in turn.
         """
         if len(question) > MAX_QUESTION_CHARS:
             return Reply(
                 ReplyKind.INVALID,
                 f"That message is {len(question):,} characters long; please ask one question in at most "
                 f"{MAX_QUESTION_CHARS:,} characters.",
+                context=previous,
             )
         question = _squeeze(question)  # long whitespace runs would cost every regex below quadratic time
         tokens = self.kb.normalizer.tokens(question)
@@ -173,24 +185,231 @@ class Engine:
             return Reply(
                 ReplyKind.INVALID,
                 "Please ask a question in words, for example *what does a CPC earn?* or *what are the steps?*",
+                context=previous,
             )
-        talk = smalltalk.classify(question)
+        talk = self.kb.small_talk.classify(question)
         if talk is not None:
-            return Reply(ReplyKind.SMALL_TALK, f"{smalltalk.REPLIES[talk]} {CAN_ANSWER}", topic=previous or "")
-        billing = _BILLING.search(question) is not None and not _COMPARED.search(question)
-        if billing:
-            question = _BILLING_AND.sub(" ", question)
+            return Reply(
+                ReplyKind.SMALL_TALK,
+                f"{self.kb.small_talk.replies[talk]} {self.kb.can_answer}",
+                topic=_topic(previous),
+                context=previous,
+            )
+        introduction = self.kb.small_talk.is_introduction(question)
+        question = self.kb.small_talk.without_greeting(question)
+        if previous is not None and not previous.empty:
+            pointed = self._point_back(question, tokens, previous)
+            if pointed is not None:
+                return pointed
+        bundled = self._bundled.without(question)
+        if bundled is not None:
+            question = bundled
             tokens = self.kb.normalizer.tokens(question)
         reply = self._resolve(question, tokens, previous)
-        unknown = reply.kind is ReplyKind.FALLBACK and reply.entry_id is None and reply.score < self.calibration.floor
-        if unknown and not reply.missing and smalltalk.is_introduction(question):
-            # "Hi, I'm a nurse's aide and tired of the physical work": an introduction, not a question the
-            # article lacks. Greet back and say what can be asked.
-            greeting = smalltalk.REPLIES[smalltalk.SmallTalk.GREETING]
-            return Reply(ReplyKind.SMALL_TALK, f"{greeting} {CAN_ANSWER}", topic=previous or "")
-        if billing and reply.kind is ReplyKind.ANSWER and reply.entry_id not in BILLING_ENTRIES:
-            reply = self._compose(reply, reply.blocks, (*reply.notes, BILLING_NOTE), reply.missing)
-        return reply
+        unknown = reply.kind is ReplyKind.FALLBACK and reply.entry_id is None and not reply.suggestions
+        # An introduction is greeted even when a known gap fits its words ("... tired of the physical work").
+        unasked = introduction and reply.kind is ReplyKind.FALLBACK and not reply.suggestions
+        if (unknown or unasked) and not reply.missing and not reply.used:
+            talk = GREETING if introduction else self._small_talk_like(question)
+            if talk is not None:
+                # "Hi, I'm a nurse's aide and tired of the physical work", "this server is nice": not a question
+                # the article lacks. Greet back (or chat) and say what can be asked.
+                text = f"{self.kb.small_talk.replies[talk]} {self.kb.can_answer}"
+                return Reply(ReplyKind.SMALL_TALK, text, topic=_topic(previous), context=previous)
+        if bundled is not None and reply.kind is ReplyKind.ANSWER and not self._bundled.said_by(reply.entry_id):
+            reply = self._compose(reply, reply.blocks, (*reply.notes, self._bundled.note), reply.missing)
+        return self._leave_context(reply, question, previous)
+
+    def _point_back(self, question: str, tokens: list[str], context: Context) -> Reply | None:
+        """A message that points at what the last reply showed: an item by position, a comparison of its
+        figures, their sources, or a pronoun standing for a thing it named. None when it is no such message.
+
+        Positions and comparisons are read only from a message that asks about no other kind of thing than
+        the list shows ("which state pays most?" after the salary table is a question of its own) and brings
+        at most a couple of words of its own.
+        """
+        follow = self.follow_ups
+        new = self._new_words(tokens, context)
+        if len(tokens) > POINTER_MAX_TOKENS or self._other_kind(question, context):
+            pointer = None
+        else:
+            own = set(tokens) - self._follow_up_tokens
+            named = next((i for i, item in enumerate(context.items) if item.tokens & own), None)
+            pointer = follow.pointer(question, context, named) if len(new) <= POINTER_NEW_WORDS else None
+            if pointer is not None and pointer.count > 1:
+                return self._pointed_items(pointer.index, pointer.count, context)
+            if pointer is not None:
+                return self._pointed_item(pointer.index, pointer.out_of_range, context)
+            direction = follow.comparison(question)
+            if direction is not None and (context.items or self._shown_figures(context)):
+                # Words of its own must name figures to compare with ("... than the national median?").
+                extra = self._figures_named(question, context)
+                if not new or extra:
+                    return self._compare(direction, context, extra)
+        if context.entry_id is not None and follow.asks_provenance(question) and len(new) <= POINTER_NEW_WORDS:
+            figures = self.kb.entries[context.entry_id].figures
+            if figures:
+                return self._provenance(figures, context)
+        named_entities = self.kb.normalizer.entities
+        pronoun = follow.pronoun(question)
+        if pronoun is None or any(t in named_entities for t in tokens):
+            return None
+        stands_for, asked = follow.stands_for(pronoun.group(0), context)
+        if not stands_for:
+            return None
+        if not asked and self._resolve(question, tokens, None).answered:
+            return None  # "how much do they make?" after the top states: a question of its own, about coders
+        name = " and ".join(self.kb.lexicon.entities.get(e, e) for e in stands_for)
+        rewritten = follow.replace_pronoun(question, name)
+        reply = self._resolve(rewritten, self.kb.normalizer.tokens(rewritten), None)
+        if reply.answered or reply.known_gap:
+            return self._leave_context(replace(reply, used=(name,)), rewritten, context)
+        return None
+
+    def _other_kind(self, question: str, context: Context) -> bool:
+        """Whether the message asks about another kind of thing than the list shown ("which states ...")."""
+        asked = self.follow_ups.kind_named(question)
+        shown = self.follow_ups.kind_of(frozenset().union(*(item.tokens for item in context.items)))
+        return asked is not None and shown is not None and asked != shown
+
+    def _new_words(self, tokens: list[str], context: Context) -> list[str]:
+        """The message's words that the knowledge base knows and the last reply neither showed nor asked."""
+        shown = set(context.topic.split()) | set(context.entities) | self._follow_up_tokens
+        shown |= set(self.kb.normalizer.tokens(context.list_title, correct=False))
+        for item in context.items:
+            shown |= item.tokens
+        return [t for t in tokens if t not in shown and t not in self._bare and t in self.matcher.idf]
+
+    def _figures_named(self, question: str, context: Context) -> list[Figure]:
+        """Figures of another entry that a comparison names ("... than the national median?", "does any sector
+        pay under that?"): its words that do not only point, read as a question of their own; the rows
+        naming what it names, or all of them."""
+        pointing = self.follow_ups.pointing_words
+        words = [w for w in self.kb.normalizer.surface(question) if w not in pointing]
+        tokens = self.kb.normalizer.tokens(" ".join(words), correct=False)
+        if not set(tokens) - set(context.topic.split()) - self._bare:
+            return []
+        reading = self.judge(tokens, " ".join(words))
+        if reading.entry_id is None or not reading.answered or reading.entry_id == context.entry_id:
+            return []
+        figures = list(self.kb.entries[reading.entry_id].figures)
+        named = [f for f in figures if set(self.kb.normalizer.tokens(f.label, correct=False)) & set(tokens)]
+        return named or figures
+
+    def _shown_figures(self, context: Context) -> list[Figure]:
+        """The figures the last reply showed: its list's (none, for a list without figures: the top states), or
+        its entry's when it showed no list."""
+        rows = [item.figure for item in context.items if item.figure is not None]
+        if context.items or context.entry_id is None:
+            return rows
+        return list(self.kb.entries[context.entry_id].figures)
+
+    def _provenance(self, figures: tuple[Figure, ...], context: Context) -> Reply:
+        """Where the figures just shown come from, and when, as the article gives it."""
+        lines = "\n".join(f"- {f.label}: **{f.value}**: {f.provenance}" for f in figures)
+        body = f"Where the figures I showed come from, as the article gives it:\n{lines}"
+        block = Block(
+            context.entry_id or "", "Sources", body, tuple(Source(f.value, f.source, f.date) for f in figures)
+        )
+        title = self.kb.entries[context.entry_id].title if context.entry_id else ""
+        return _about_shown(block, context, (title,))
+
+    def _pointed_item(self, index: int, out_of_range: bool, context: Context) -> Reply:
+        """The reply to "the second one", "next", "step 3": that item's entry, its figure, or its name."""
+        title = context.list_title or "the list I showed"
+        if out_of_range:
+            where = "after the last" if index >= len(context.items) else "before the first"
+            text = f"There is no item {where} one in *{title}*: it has {len(context.items)}."
+            return replace(
+                Reply(ReplyKind.FALLBACK, text, None, 0.0, topic=context.topic, used=(title,)), context=context
+            )
+        item = context.items[index]
+        used = (f"{title}, item {index + 1}",)
+        moved = replace(context, position=index)
+        if item.entry_id is not None and item.entry_id in self.kb.entries:
+            reply = self.answer_entry(item.entry_id)
+            reply = self._leave_context(
+                replace(reply, topic=" ".join(self.kb.normalizer.tokens(item.name))), item.name, None
+            )
+            context_after = reply.context
+            if context_after is not None and not context_after.items:  # a step keeps the list it came from
+                reply = replace(reply, context=replace(moved, entry_id=item.entry_id))
+            return replace(reply, used=used)
+        if item.figure is not None:
+            figure = item.figure
+            body = f"{figure.label}: **{figure.value}**."
+            block = Block(context.entry_id or "", title, body, (Source(figure.value, figure.source, figure.date),))
+        else:
+            body = f"Number {index + 1} of the {len(context.items)} in *{title}*: **{item.name}**."
+            block = Block(context.entry_id or "", title, body)
+        return _about_shown(block, moved, used)
+
+    def _pointed_items(self, start: int, count: int, context: Context) -> Reply:
+        """ "The last two": those items, each as `_pointed_item` would give it, in one reply."""
+        replies = [self._pointed_item(i, False, context) for i in range(start, start + count)]
+        blocks = tuple(block for reply in replies for block in reply.blocks)
+        title = context.list_title or "the list I showed"
+        reply = self._compose(replies[0], blocks, (), ())
+        moved = replace(context, position=start + count - 1)
+        return replace(reply, context=moved, used=(f"{title}, items {start + 1}-{start + count}",))
+
+    def _compare(self, direction: Direction, context: Context, extra: list[Figure]) -> Reply:
+        """The figures just shown (the one the member asked about, when they named one), with any figure the
+        message names beside them, ordered, with their provenance; honest when the list has no figures."""
+        title = context.list_title or (self.kb.entries[context.entry_id].title if context.entry_id else "that")
+        rows = self._shown_figures(context)
+        if not rows:
+            text = f"The article gives no figures for the items of *{title}*, so it cannot compare them."
+            return Reply(ReplyKind.FALLBACK, text, None, 0.0, topic=context.topic, context=context, used=(title,))
+        focus = [item.figure for item in context.items if item.figure is not None and item.tokens & set(context.asked)]
+        if extra and focus:
+            rows = focus
+        rows += [f for f in extra if f not in rows]
+        ordered = sorted(rows, key=lambda f: _amount(f.value), reverse=direction is not Direction.LOWER)
+        first = ordered[0]
+        word = "lowest" if direction is Direction.LOWER else "highest"
+        lines = "\n".join(f"- {f.label}: **{f.value}**" for f in ordered)
+        body = f"Of these figures, the {word} is **{first.label}: {first.value}**.\n{lines}"
+        sources = tuple(Source(f.value, f.source, f.date) for f in ordered)
+        block = Block(context.entry_id or "", f"Compared: {title}", body, sources)
+        return _about_shown(block, context, (title,))
+
+    def _small_talk_like(self, question: str) -> str | None:
+        """The small-talk intent of a message nothing answers: with the models loaded, a short message close
+        to an intent's example ("this server is nice") is that intent."""
+        if self.reading is None or len(question.split()) > self.kb.small_talk.max_words:
+            return None
+        intent, similarity = self.reading.small_talk(question)
+        return intent if similarity >= self.calibration.read_small_talk else None
+
+    def _leave_context(self, reply: Reply, question: str, previous: Context | None) -> Reply:
+        """The reply with the context it leaves: what it answered, the list it showed, what it named."""
+        if reply.context is not None:
+            return reply
+        read = reply.read or question
+        tokens = reply.topic.split()
+        entry = self.kb.entries.get(reply.entry_id) if reply.entry_id and reply.answered else None
+        items: tuple[Item, ...] = ()
+        list_title = ""
+        position = None
+        if entry is not None:
+            items, list_title, position = items_of(self.kb, entry)
+        elif reply.suggestions:
+            items = tuple(Item(s.title, s.entry_id) for s in reply.suggestions)
+            list_title = "the topics I suggested"
+        asked, shown = named_entities(self.kb, tokens, entry)
+        context = Context(
+            question=read[:MAX_CONTEXT_CHARS],
+            topic=" ".join(tokens[:MAX_CONTEXT_WORDS]),
+            entry_id=entry.id if entry is not None else None,
+            items=items,
+            list_title=list_title,
+            position=position,
+            asked=asked,
+            shown=shown,
+            suggestions=tuple(s.entry_id for s in reply.suggestions),
+        )
+        return replace(reply, context=context)
 
     def _compose(
         self, first: Reply, blocks: tuple[Block, ...], notes: tuple[str, ...], missing: tuple[str, ...]
@@ -230,18 +449,18 @@ class Engine:
             missing=missing,
         )
 
-    def _resolve(self, question: str, tokens: list[str], previous: str | None) -> Reply:
+    def _resolve(self, question: str, tokens: list[str], previous: Context | None) -> Reply:
         """The best reading of a message: its questions, a follow-up, its focus, or the whole of it.
 
         `Reply.topic` is the canonical tokens the reply was decided on, space-separated: the context a
         follow-up is joined to (tokens normalise to themselves, and carry no chatter).
         """
-        sentences = segment.sentences(question)  # once: a 4,000-character message can hold hundreds
-        parts = segment.questions(sentences)[:MAX_PARTS]
+        sentences = self.segmenter.sentences(question)  # once: a 4,000-character message can hold hundreds
+        parts = self.segmenter.questions(sentences)[:MAX_PARTS]
         # What the message asks for is read from its one question ("I'm 50. What are the steps?" asks for
         # no age); a message asking several things has each part checked on its own (`_several`).
         asked = parts[0] if len(parts) == 1 else question if not parts else ""
-        own = self.judge(tokens, asked)
+        own = self.judge(tokens, asked, question)
         if len(parts) >= 2:
             several = self._several(parts)
             if several is not None:
@@ -249,18 +468,21 @@ class Engine:
         short = len(tokens) <= FOLLOW_UP_MAX_TOKENS
         # "and the CCS?" (only a thing named) follows the previous question even though "the CCS" alone
         # has an answer; "and what are the steps?" has its own and keeps it.
-        names_only = all(t in self.kb.normalizer.entities or t in _BARE_QUESTIONS for t in tokens)
+        names_only = all(t in self.kb.normalizer.entities or t in self._bare for t in tokens)
         # A question with its own known answer that the article lacks ("how much does a nurse make") is
         # not a follow-up, even right after a question it could be joined to. An entry refused for lacking
         # the kind of fact asked for is no such answer: "which pays best?" after "what does a CCS make?"
         # has its pay ranking in the previous question's topic.
         settled = own.kind is ReplyKind.ANSWER or (own.kind is ReplyKind.FALLBACK and own.entry_id is not None)
-        pointing = (_CUE.match(question) and names_only) or _POINTS_BACK.search(question)
-        if previous and short and (not settled or pointing):
-            follow = self._follow(question, tokens, self.kb.normalizer.tokens(previous))
+        # A thing of the same kind as the one just asked about, named alone ("cpc?" after "what's a CCS make"),
+        # continues the question just as "and the CPC?" does.
+        swaps = previous is not None and names_only and self._swapped(previous, tokens) is not None
+        pointing = (self.follow_ups.continues(question) and names_only) or swaps or self.follow_ups.chooses(question)
+        if previous is not None and previous.topic and short and (not settled or pointing):
+            follow = self._follow(question, tokens, previous)
             if follow is not None:
                 return follow
-        if own.kind is not ReplyKind.ANSWER and len(tokens) >= FOCUS_MIN_TOKENS:
+        if own.kind is not ReplyKind.ANSWER and (len(tokens) >= FOCUS_MIN_TOKENS or len(sentences) > 1):
             for candidate in segment.focus_candidates(sentences)[:MAX_FOCUS]:
                 focused_tokens = self.kb.normalizer.tokens(candidate)
                 focused = self.judge(focused_tokens, candidate)
@@ -268,35 +490,62 @@ class Engine:
                     return replace(focused, topic=" ".join(focused_tokens))
         return replace(own, topic=" ".join(tokens))
 
-    def _follow(self, question: str, tokens: list[str], previous: list[str]) -> Reply | None:
+    def _follow(self, question: str, tokens: list[str], context: Context) -> Reply | None:
         """A short message read against the previous question, or None when that reading does not hold.
 
         It must bring a word the knowledge base knows, if any ("asdfgh" is no follow-up), and the entry it
         reaches must mention one of its own topic words ("schools" after "license" is not about licensing).
-        A "why?" or "what is it for?" that only reaches the entry just answered is told the article has
-        nothing more, rather than shown the same answer again.
+        A thing it names replaces the same kind of thing the previous question named ("cpc?" after "what's
+        a CCS make" reads "what's a CPC make"). When it only reaches the entry just answered, that answer is
+        given again only if it holds the answer: a thing of its list ("and the CCS?" in the salary table) or
+        the reader's word, and never for a cause; otherwise ("why?", "what about after 2029?") the article
+        has nothing more.
         """
-        if tokens and not any(t in self.matcher.idf or t in _BARE_QUESTIONS for t in tokens):
+        if tokens and not any(t in self.matcher.idf or t in self._bare for t in tokens):
             return None
+        previous = context.topic.split()
         joined = self._follow_up(tokens, previous)
-        follow = self.judge(joined, question)
+        text = self._swapped(context, tokens) or f"{context.question} {question}"
+        follow = self.judge(joined, text)
         if follow.kind is not ReplyKind.ANSWER and not follow.known_gap:
             return None
-        own_words = [t for t in tokens if t not in _BARE_QUESTIONS]
+        own_words = [t for t in tokens if t not in self._bare]
         if follow.entry_id is not None and own_words and not self.matcher.mentions(follow.entry_id, own_words):
             return None
-        if (
-            follow.answered
-            and follow.entry_id is not None
-            and all(t in _BARE_QUESTIONS or t in previous for t in tokens)
-        ):
-            before = self.judge(previous)
-            if before.entry_id == follow.entry_id:  # "why?", "what is it for?": nothing new to read it with
+        used = (f"the previous question: {context.question}",)
+        if follow.answered and follow.entry_id is not None and follow.entry_id == context.entry_id:
+            # A cause ("why?", "why is the CCS higher?") is never in an answer already given whole.
+            why = self.follow_ups.asks_reason(question)
+            names_an_item = not why and any(set(tokens) & item.tokens for item in context.items)
+            if why or (not names_an_item and not self._reads_as_answer(text, follow.entry_id)):
                 title = self.kb.entries[follow.entry_id].title
-                return Reply(
-                    ReplyKind.FALLBACK, NOTHING_MORE.format(title=title), None, follow.score, topic=" ".join(joined)
-                )
-        return replace(follow, topic=" ".join(joined))
+                nothing = Reply(ReplyKind.FALLBACK, NOTHING_MORE.format(title=title), None, follow.score)
+                return replace(nothing, topic=" ".join(joined), read=text, used=used)
+        return replace(follow, topic=" ".join(joined), read=text, used=used)
+
+    def _reads_as_answer(self, text: str, entry_id: str) -> bool:
+        """Whether the reader is sure `entry_id` answers `text` (lexical only: never, to be safe)."""
+        if self.reading is None:
+            return False
+        found = {c.entry_id: c.read for c in self.reading.candidates(text, [Match(entry_id, 100.0)])}
+        return found.get(entry_id, 0.0) >= self.calibration.read_answer
+
+    def _swapped(self, context: Context, tokens: list[str]) -> str | None:
+        """The previous question with the thing it named replaced by the one the follow-up names, when the
+        follow-up names exactly one thing of the same kind ("cpc?" after "what's a CCS make"), else None."""
+        named = [t for t in tokens if t in self.kb.normalizer.entities]
+        old = [e for e in context.asked if e not in named]
+        if len(named) != 1 or not old or self.follow_ups.kind_of(frozenset({named[0]})) is None:
+            return None
+        if self.follow_ups.kind_of(frozenset({named[0]})) != self.follow_ups.kind_of(frozenset({old[0]})):
+            return None
+        words = context.question.split()
+        name = self.kb.lexicon.entities[named[0]].removeprefix("the ")
+        for size in (1, 2, 3):  # the fewest words that name it ("the ccs", not "what is the ccs")
+            for i in range(len(words) - size + 1):
+                if self.kb.normalizer.tokens(" ".join(words[i : i + size]), correct=False) == [old[0]]:
+                    return " ".join([*words[:i], name, *words[i + size :]])
+        return None
 
     def _follow_up(self, tokens: list[str], previous: list[str]) -> list[str]:
         """A follow-up's tokens joined to the previous question's: a thing it names replaces the thing named before.
@@ -308,17 +557,69 @@ class Engine:
         kept = [t for t in previous if t not in tokens and not (swaps and t in entities)]
         return tokens + kept
 
-    def judge(self, tokens: list[str], question: str = "") -> Reply:
-        """The decision for one bag of canonical tokens (one question, whose words are `question`)."""
-        if all(t in _BARE_QUESTIONS for t in tokens):
+    def judge(self, tokens: list[str], question: str = "", read: str = "") -> Reply:
+        """The decision for one bag of canonical tokens (one question, whose words are `question`); the reader
+        reads `read` when given (a chatty message's whole text, whose other sentences name its topic)."""
+        if all(t in self._bare for t in tokens):
             # "when?" (no word left once stop words go) or "why?" names no topic: every entry phrased "why
             # ..." would match the latter, so none is the answer. In a conversation it is read against the
             # previous question before it gets here.
-            return Reply(ReplyKind.FALLBACK, f"{NO_TOPIC}\n{CAN_ANSWER}")
+            return Reply(ReplyKind.FALLBACK, f"{NO_TOPIC}\n{self.kb.can_answer}")
         # Nothing further than SUGGEST_WINDOW below the best changes a decision: it is never suggested,
         # and a runner-up that far behind leaves a margin past every calibrated margin whatever its score.
         ranked = self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2, window=SUGGEST_WINDOW)
-        return self.decide(ranked, len(tokens), question)
+        lexical = self.decide(ranked, len(tokens))
+        if self.reading is None:
+            return lexical
+        phrased = self._phrased.get(tuple(self.kb.normalizer.surface(question))) if question else None
+        if phrased is not None:
+            # Word for word one of an entry's phrasings: the knowledge base says what answers it, and the
+            # reader does not overrule that ("how much do coders make in texas": the top states, no state's pay).
+            entry = self.kb.entries[phrased]
+            if entry.kind == "gap":
+                return Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{self.kb.can_answer}", entry.id, 100.0)
+            return self._answer(entry, 100.0)
+        shortlist = ranked[: self.calibration.lexical_candidates]
+        return self.read_decide(
+            self.reading.candidates(read or question or " ".join(tokens), shortlist),
+            lexical,
+        )
+
+    def read_decide(self, candidates: list[Candidate], lexical: Reply) -> Reply:
+        """The decision on the reader's verdicts: answer, both, a known gap, "did you mean", or a fallback.
+
+        In this order: a fact the reader is sure answers it (or that clearly leads every other candidate); else
+        a confident lexical answer the reader does not rule out (it gives that entry at least `read_lexical`);
+        else a known gap the reader is sure of, or the lexical matcher's known gap; else "did you mean" among
+        the facts the reader half believes; else the honest fallback.
+        """
+        c = self.calibration
+        if not candidates:
+            return lexical
+        best = candidates[0]
+        entry = self.kb.entries[best.entry_id]
+        facts = [m for m in candidates if self.kb.entries[m.entry_id].kind == "fact"]
+        runner_up = candidates[1].read if len(candidates) > 1 else 0.0
+        leads = best.read >= c.read_lead and best.read - runner_up >= c.read_lead_margin
+        if entry.kind == "fact" and (best.read >= c.read_answer or leads):
+            second = facts[1] if len(facts) > 1 else None
+            if second is not None and second.read >= c.read_answer and best.read - second.read <= c.read_both:
+                blocks = (self._blocks[entry.id], self._blocks[second.entry_id])
+                return self._compose(self._answer(entry, 100 * best.read), blocks, (BOTH_NOTE,), ())
+            return self._answer(entry, 100 * best.read)
+        read = {m.entry_id: m.read for m in candidates}
+        if lexical.answered and lexical.entry_id is not None and read.get(lexical.entry_id, 0.0) >= c.read_lexical:
+            return lexical
+        if entry.kind == "gap" and best.read >= c.read_gap:
+            return Reply(
+                ReplyKind.FALLBACK, f"{entry.answer}\n{self.kb.can_answer}", entry.id, round(100 * best.read, 1)
+            )
+        if lexical.known_gap:
+            return lexical
+        close = [m for m in facts if m.read >= c.read_suggest][:MAX_SUGGESTIONS]
+        if len(close) >= 2:
+            return self._suggest([m.entry_id for m in close], 100 * best.read)
+        return self._fallback(100 * best.read)
 
     def _several(self, parts: list[str]) -> Reply | None:
         """One reply to a message asking several things: every answer the article has, and what it lacks.
@@ -333,7 +634,7 @@ class Engine:
             tokens = self.kb.normalizer.tokens(part)
             reply = self.judge(tokens, part)
             decided = reply.answered or reply.known_gap
-            leaning = bool(_CUE.match(part)) and len(tokens) <= FOLLOW_UP_MAX_TOKENS and not decided
+            leaning = bool(self.follow_ups.continues(part)) and len(tokens) <= FOLLOW_UP_MAX_TOKENS and not decided
             slight = len(tokens) < MIN_PART_TOKENS and reply.score < self.calibration.answer
             if before and (leaning or slight):
                 # "and why?", "is that real?": too little to stand alone; read with the part before.
@@ -364,12 +665,11 @@ class Engine:
         bonus = 6.0 if margin >= c.clear_winner else 0.0
         return max(c.long_answer, c.answer - c.per_word * (token_count - 4) - bonus)
 
-    def decide(self, ranked: list[Match], token_count: int = 1, question: str = "") -> Reply:
+    def decide(self, ranked: list[Match], token_count: int = 1) -> Reply:
         """Turn a ranking into an answer, "did you mean" or a fallback; a wrong confident answer is the worst one.
 
         "Did you mean" is kept for two or more entries genuinely close to each other: a member should
-        not have to click for an answer the bot already had. An entry is never the answer to a
-        `question` that plainly asks for a kind of fact its text lacks (see `asked_for`).
+        not have to click for an answer the bot already had.
         """
         c = self.calibration
         if not ranked or ranked[0].score < c.floor:
@@ -384,9 +684,9 @@ class Engine:
             token_count > 1 and best.score >= c.lead_score and margin >= c.lead_margin
         )
         if confident and entry.kind == "gap":
-            return Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{CAN_ANSWER}", entry.id, best.score)
+            return Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{self.kb.can_answer}", entry.id, best.score)
         if confident:
-            return self._unmet(question, entry, ranked) or self._answer(entry, best.score)
+            return self._answer(entry, best.score)
         close = [
             m
             for m in ranked
@@ -398,56 +698,30 @@ class Engine:
                 # mean" is kept for those). When that topic is a fact too, answer with both.
                 second = self.kb.entries[ranked[1].entry_id] if len(ranked) > 1 else None
                 if second is not None and second.kind == "fact":
-                    unmet = self._unmet(question, entry, ranked)
-                    if unmet is not None:
-                        return unmet
                     both = (self._blocks[entry.id], self._blocks[second.id])
                     return self._compose(self._answer(entry, best.score), both, (BOTH_NOTE,), ())
-                unmet = self._unmet(question, entry, ranked)
-                if unmet is not None:  # "how much is the cpc exam": the exam entry has no price, its gap says so
-                    return unmet
-                # Otherwise the article does cover it, so don't say it doesn't.
-                return Reply(ReplyKind.FALLBACK, f"{UNCLEAR}\n{CAN_ANSWER}", None, round(best.score, 1))
+                # Otherwise the article does cover it, so don't say it doesn't: name both readings to choose.
+                return self._suggest([m.entry_id for m in ranked[:2]], best.score, UNCLEAR)
             return self._fallback(best.score)
-        suggestions = tuple(Suggestion(m.entry_id, self.kb.entries[m.entry_id].title) for m in close)
+        return self._suggest([m.entry_id for m in close], best.score)
+
+    def _suggest(
+        self, entry_ids: list[str], score: float, lead: str = "I'm not sure which of these you mean."
+    ) -> Reply:
+        """ "Did you mean ...?": every ambiguous reply names the entries it hesitates between, to choose."""
+        suggestions = tuple(Suggestion(e, self.kb.entries[e].title) for e in entry_ids)
         lines = "\n".join(f"- {s.title}" for s in suggestions)
-        return Reply(
-            ReplyKind.SUGGEST,
-            f"I'm not sure which of these you mean. Did you mean:\n{lines}",
-            None,
-            round(best.score, 1),
-            suggestions,
-        )
-
-    def _unmet(self, question: str, entry: Entry, ranked: list[Match]) -> Reply | None:
-        """The honest fallback when `question` asks for a kind of fact `entry` does not give, else None.
-
-        A known gap ranked close behind says precisely what the article lacks ("The article gives no
-        prices: ..."), so it is the reply; otherwise a general one names the closest topic.
-        """
-        wanted = asked_for.unmet(question, entry.answer)
-        if wanted is None:
-            return None
-        score = ranked[0].score
-        for match in ranked[1:]:
-            gap = self.kb.entries[match.entry_id]
-            if gap.kind == "gap" and match.score >= score - self.calibration.margin:
-                return Reply(ReplyKind.FALLBACK, f"{gap.answer}\n{CAN_ANSWER}", gap.id, round(match.score, 1))
-        return Reply(
-            ReplyKind.FALLBACK,
-            f"The article I answer from gives no {wanted.name} for that; the closest it covers is "
-            f"*{entry.title}*.\n{CAN_ANSWER}",
-            None,
-            round(score, 1),
-            missing=(question,),
-        )
+        return Reply(ReplyKind.SUGGEST, f"{lead} Did you mean:\n{lines}", None, round(score, 1), suggestions)
 
     def answer_entry(self, entry_id: str) -> Reply:
-        """The answer of one known entry, e.g. after a "did you mean" button; KeyError if unknown."""
+        """The answer of one known entry, e.g. after a "did you mean" button, with the context it leaves (a
+        follow-up then reads against the entry chosen); KeyError if unknown."""
         entry = self.kb.entries[entry_id]
+        topic = " ".join(self.kb.normalizer.tokens(entry.title, correct=False))
         if entry.kind == "gap":
-            return Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{CAN_ANSWER}", entry.id, 100.0)
-        return self._answer(entry, 100.0)
+            gap = Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{self.kb.can_answer}", entry.id, 100.0, topic=topic)
+            return self._leave_context(gap, entry.title, None)
+        return self._leave_context(replace(self._answer(entry, 100.0), topic=topic), entry.title, None)
 
     @staticmethod
     def block(entry: Entry) -> Block:
@@ -455,23 +729,35 @@ class Engine:
         sources = tuple(Source(f.value, f.source, f.date) for f in entry.figures)
         return Block(entry.id, entry.title, entry.answer, sources, entry.related)
 
+    def _phrasings(self) -> dict[tuple[str, ...], str]:
+        """Each phrasing's words (cleaned, spelling corrected: `Normalizer.surface`) -> its entry; words two
+        entries both phrase are left out. Words, not canonical tokens: synonyms would make "what does a
+        plumber do" a phrasing of an entry on coding auditors (both are "another job")."""
+        found: dict[tuple[str, ...], str] = {}
+        shared: set[tuple[str, ...]] = set()
+        for entry in self.kb:
+            for phrasing in entry.phrasings:
+                words = tuple(self.kb.normalizer.surface(phrasing))
+                if words and found.setdefault(words, entry.id) != entry.id:
+                    shared.add(words)
+        return {words: entry_id for words, entry_id in found.items() if words not in shared}
+
     def _answer(self, entry: Entry, score: float) -> Reply:
         return Reply(
             ReplyKind.ANSWER, self._rendered[entry.id], entry.id, round(score, 1), blocks=(self._blocks[entry.id],)
         )
 
-    @staticmethod
-    def _fallback(score: float) -> Reply:
+    def _fallback(self, score: float) -> Reply:
         return Reply(
             ReplyKind.FALLBACK,
-            f"I don't know that: the article I answer from doesn't cover it.\n{CAN_ANSWER}",
+            f"I don't know that: the article I answer from doesn't cover it.\n{self.kb.can_answer}",
             None,
             round(score, 1),
         )
 
 
 # A follow-up made only of these asks about the previous question ("why?", "where?").
-_BARE_QUESTIONS = frozenset({"why", "where", "when", "example", "detail", "more"})
+
 _SPACES = re.compile(r"[^\S\n]+")
 _LINE_BREAKS = re.compile(r" ?\n[\s]*")
 
@@ -479,6 +765,31 @@ _LINE_BREAKS = re.compile(r" ?\n[\s]*")
 def _squeeze(text: str) -> str:
     """Runs of spaces to one space, runs of line breaks (and the blanks around them) to one line break."""
     return _LINE_BREAKS.sub("\n", _SPACES.sub(" ", text)).strip()
+
+
+def _amount(value: str) -> float:
+    """'$44,090' -> 44090.0, '8%' -> 8.0: a figure's size, for ordering."""
+    digits = re.sub(r"[^\d.]", "", value)
+    return float(digits) if digits else 0.0
+
+
+def _about_shown(block: Block, context: Context, used: tuple[str, ...]) -> Reply:
+    """An answer about what the last reply showed (an item, a comparison, sources): the conversation's topic
+    and entry stay as they were; `context` is what it leaves (moved on, for an item)."""
+    return Reply(
+        ReplyKind.ANSWER,
+        render.markdown((block,)),
+        context.entry_id,
+        100.0,
+        topic=context.topic,
+        blocks=(block,),
+        context=context,
+        used=used,
+    )
+
+
+def _topic(context: Context | None) -> str:
+    return context.topic if context is not None else ""
 
 
 def _ask_separately(titles: list[str]) -> str:

@@ -22,9 +22,11 @@ import yaml
 
 from bot.core.models import Entry, Lexicon, ModelError, number
 from bot.core.normalize import Normalizer
+from bot.core.smalltalk import SMALL_TALK_FILE, SmallTalk
 
 LEXICON_FILE = "lexicon.yaml"
-NOT_ENTRIES = {LEXICON_FILE, "omissions.yaml"}  # the lexicon, and what `kb check --coverage` leaves out on purpose
+# The lexicon, the small talk, and what `kb check --coverage` leaves out on purpose.
+NOT_ENTRIES = {LEXICON_FILE, SMALL_TALK_FILE, "omissions.yaml"}
 # libyaml's C parser when present (about 10x faster, most of the load time); same safe subset.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -81,6 +83,7 @@ class KnowledgeBase:
     lexicon: Lexicon
     normalizer: Normalizer
     directory: Path
+    small_talk: SmallTalk
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries.values())
@@ -91,6 +94,13 @@ class KnowledgeBase:
     def steps(self) -> list[Entry]:
         """The canonical steps, ordered by their number."""
         return sorted((e for e in self if e.step is not None), key=lambda e: e.step or 0)
+
+    @property
+    def can_answer(self) -> str:
+        """What the bot can answer, said after small talk and fallbacks: built from the entries' `topic`s."""
+        topics = [e.topic for e in self if e.topic and e.kind == "fact"]
+        listed = ", ".join(topics[:-1]) + f" and {topics[-1]}" if len(topics) > 1 else "".join(topics)
+        return f"I answer from one article on becoming a medical coder: {listed or 'its topics'}."
 
     def facts(self) -> list[Entry]:
         """Entries that answer something (not the article's known gaps)."""
@@ -110,6 +120,7 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
         raise KnowledgeError([Problem(str(root), None, None, "no such directory")])
 
     lexicon = _load_lexicon(root / LEXICON_FILE, problems)
+    small_talk = _load_small_talk(root, problems)
     entries: dict[str, Entry] = {}
     origin: dict[str, str] = {}
     failed: dict[str, _Failed] = {}
@@ -132,9 +143,9 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
     _check_steps(entries, origin, problems, failed)
     for f in failed.values():
         problems[f.problem] = replace(problems[f.problem], references=f.references, step=f.missing_step)
-    if problems or lexicon is None:
+    if problems or lexicon is None or small_talk is None:
         raise KnowledgeError(problems)
-    return KnowledgeBase(entries=entries, lexicon=lexicon, normalizer=normalizer, directory=root)
+    return KnowledgeBase(entries=entries, lexicon=lexicon, normalizer=normalizer, directory=root, small_talk=small_talk)
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
@@ -160,6 +171,22 @@ def _load_lexicon(path: Path, problems: list[Problem]) -> Lexicon | None:
         return Lexicon.parse(data)
     except ModelError as exc:
         problems.extend(Problem(path.name, None, _loc(loc), reason) for loc, reason in exc.errors)
+    return None
+
+
+def _load_small_talk(root: Path, problems: list[Problem]) -> SmallTalk | None:
+    """The knowledge base's small talk, or the packaged one when it has none (a knowledge base made for a
+    test or another article need not repeat greetings)."""
+    path = root / SMALL_TALK_FILE
+    if not path.is_file():
+        path = default_directory() / SMALL_TALK_FILE
+    data = _read_yaml(path, problems)
+    if data is None:
+        return None
+    try:
+        return SmallTalk.parse(data)
+    except ValueError as exc:
+        problems.append(Problem(path.name, None, None, str(exc)))
     return None
 
 

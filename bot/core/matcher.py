@@ -24,18 +24,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+from bot.core.calibration import MATCHER_WEIGHTS
 from bot.core.knowledge import KnowledgeBase
 
-PHRASING_WEIGHT = 0.5
-PHRASING_COVERAGE_POWER = 1.0  # a phrasing missing a key word is another intent
-QUESTION_COVERAGE_POWER = 0.5
+# The weights live in the calibration file (`bot/core/calibration.py` documents each).
+PHRASING_WEIGHT = MATCHER_WEIGHTS.phrasing_weight
+PHRASING_COVERAGE_POWER = MATCHER_WEIGHTS.phrasing_coverage_power
+QUESTION_COVERAGE_POWER = MATCHER_WEIGHTS.question_coverage_power
 # An unknown word weighs like a rare word in a short question ("how much do dietitians make": the
 # unknown word is the topic) and less in a long chatty one, where unknown words are mostly chatter.
-UNKNOWN_WEIGHT_SHORT = 0.9  # relative to the rarest known word, for questions of <= 3 words
-UNKNOWN_WEIGHT_LONG = 0.45  # ... for questions of >= 9 words
+UNKNOWN_WEIGHT_SHORT = MATCHER_WEIGHTS.unknown_weight_short
+UNKNOWN_WEIGHT_LONG = MATCHER_WEIGHTS.unknown_weight_long
 # Entries scoring below this are never ranked: they cannot be an answer or a suggestion, and a
 # runner-up this low cannot narrow an answer's margin (see the engine's thresholds).
-MIN_USEFUL_SCORE = 30.0
+MIN_USEFUL_SCORE = MATCHER_WEIGHTS.min_useful_score
 VECTORISE_FROM = 1000  # entries
 
 

@@ -262,6 +262,21 @@ class StepList:
         return step_list
 
 
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """One item of the list an answer shows, in order: a conversation can then say "the second one"."""
+
+    name: str  # as the answer shows it
+    entry: str | None = None  # the entry that tells more about it, when one does
+
+    @classmethod
+    def parse(cls, raw: object) -> ListItem:
+        read = _Reader(raw, cls)
+        item = cls(name=read.get("name", text(min_length=1)), entry=read.get("entry", optional(text()), None))
+        read.done()
+        return item
+
+
 def _kind(value: Any) -> Literal["fact", "gap"]:
     if value not in ("fact", "gap"):
         raise ValueError("must be 'fact' or 'gap'")
@@ -297,6 +312,9 @@ class Entry:
     summary: str | None = None  # a step's one line in /steps
     tasks: tuple[str, ...] = ()
     step_lists: tuple[StepList, ...] = ()  # the article's step lists, on the overview entry
+    items: tuple[ListItem, ...] = ()  # the list the answer shows, when it is not its figures or the steps
+    topic: str | None = None  # a few words for the "what I can answer" line ("the job outlook")
+    must_not_match: tuple[str, ...] = ()  # questions this entry must never be the answer to (`kb check --matching`)
 
     @classmethod
     def parse(cls, raw: object) -> Entry:
@@ -317,6 +335,9 @@ class Entry:
             summary=read.get("summary", optional(text(min_length=1, max_length=120)), None),
             tasks=read.get("tasks", stripped_items(), ()),
             step_lists=read.get("step_lists", items(StepList.parse), ()),
+            items=read.get("items", items(ListItem.parse), ()),
+            topic=read.get("topic", optional(text(min_length=1, max_length=60)), None),
+            must_not_match=read.get("must_not_match", stripped_items(), ()),
         )
         read.done()
         try:
@@ -346,16 +367,172 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Rewrite:
+    """A regular expression applied to a question's cleaned text, and its replacement."""
+
+    match: str
+    replace: str
+
+    @classmethod
+    def parse(cls, raw: object) -> Rewrite:
+        read = _Reader(raw, cls)
+        rewrite = cls(match=read.get("match", text(min_length=1)), replace=read.get("replace", text()))
+        read.done()
+        try:
+            re.compile(rewrite.match)
+        except re.error as error:
+            raise ModelError([(("match",), f"not a valid regular expression: {error}")]) from None
+        return rewrite
+
+
+@dataclass(frozen=True, slots=True)
+class InContext:
+    """A word that reads as `means` only beside one of `with` (or at the end of a question), else is dropped."""
+
+    means: str
+    with_: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, raw: object) -> InContext:
+        if not isinstance(raw, Mapping):
+            raise ModelError([((), "must be a mapping with 'means' and 'with'")])
+        renamed = {("with_" if k == "with" else k): v for k, v in raw.items()}
+        read = _Reader(renamed, cls)
+        found = cls(means=read.get("means", text(min_length=1)), with_=read.get("with_", stripped_items(min_length=1)))
+        read.done()
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionWords:
+    """The words that mark a sentence as a question, and join two questions in one ("... and what is ...")."""
+
+    lead_ins: tuple[str, ...] = ()
+    openers: tuple[str, ...] = ()
+    joiners: tuple[str, ...] = ()
+    second_openers: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, raw: object) -> QuestionWords:
+        read = _Reader(raw, cls)
+        found = cls(
+            lead_ins=read.get("lead_ins", stripped_items(), ()),
+            openers=read.get("openers", stripped_items(min_length=1)),
+            joiners=read.get("joiners", stripped_items(), ()),
+            second_openers=read.get("second_openers", stripped_items(), ()),
+        )
+        read.done()
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class BundledTopic:
+    """A topic the article leaves out that members name together with coding ("billing and coding")."""
+
+    words: tuple[str, ...]
+    with_: str  # the start of the word it is bundled with ("cod": coding, coder)
+    comparing: tuple[str, ...]  # words that make the message a comparison of the two, read as it is
+    note: str  # the line added to an answer for the rest of the message
+    except_entries: tuple[str, ...] = ()  # answers that already say it
+
+    @classmethod
+    def parse(cls, raw: object) -> BundledTopic:
+        if not isinstance(raw, Mapping):
+            raise ModelError([((), "must be a mapping")])
+        read = _Reader({("with_" if k == "with" else k): v for k, v in raw.items()}, cls)
+        found = cls(
+            words=read.get("words", stripped_items(min_length=1)),
+            with_=read.get("with_", text(min_length=1)),
+            comparing=read.get("comparing", stripped_items(), ()),
+            note=read.get("note", text(min_length=1)),
+            except_entries=read.get("except_entries", stripped_items(), ()),
+        )
+        read.done()
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class EntityKind:
+    """A kind of thing some entities name, and the words a question uses for that kind."""
+
+    entities: tuple[str, ...]
+    words: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, raw: object) -> EntityKind:
+        read = _Reader(raw, cls)
+        kind = cls(
+            entities=read.get("entities", stripped_items(min_length=1)),
+            words=read.get("words", stripped_items(min_length=1)),
+        )
+        read.done()
+        return kind
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpWords:
+    """The words that make a message point back at the reply before it: data, so they can be read and extended."""
+
+    ordinals: dict[str, int] = field(default_factory=dict)  # "third": 3, "last": -1 (from the end)
+    cardinals: dict[str, int] = field(default_factory=dict)  # "three": 3, only after "step" or "number"
+    forward: tuple[str, ...] = ()  # "next", "after that": the item after the one last shown
+    backward: tuple[str, ...] = ()  # "previous", "the one before"
+    pronouns: tuple[str, ...] = ()  # "it", "they", "that one": the thing named last
+    higher: tuple[str, ...] = ()  # "which pays more / the most": the largest figure just shown
+    lower: tuple[str, ...] = ()  # "the least", "lower"
+    compare: tuple[str, ...] = ()  # "difference", "vs": every figure shown, largest first
+    provenance: tuple[str, ...] = ()  # "where is that from", "what year": the shown figures' sources
+    anchors: tuple[str, ...] = ()  # "one", "option", "step": beside an ordinal, it picks an item
+    filler: tuple[str, ...] = ()  # words that name no topic in a pointing message ("what comes next")
+    continuations: tuple[str, ...] = ()  # "and ...", "what about ...": continues the previous question
+    choosing: tuple[str, ...] = ()  # "which one", "that one": chooses among what was discussed
+    reasons: tuple[str, ...] = ()  # "why", "how come": asks for a cause, which no figure shown gives
+    bare: tuple[str, ...] = ()  # canonical tokens that name no topic ("why", "where")
+    kinds: dict[str, EntityKind] = field(default_factory=dict)  # "orgs" -> the organisations named
+
+    @classmethod
+    def parse(cls, raw: object) -> FollowUpWords:
+        read = _Reader(raw, cls)
+        words = cls(
+            ordinals=read.get("ordinals", mapping(number(ge=-3, le=20)), {}),  # 0: the middle one
+            cardinals=read.get("cardinals", mapping(number(ge=1, le=20)), {}),
+            forward=read.get("forward", stripped_items(), ()),
+            backward=read.get("backward", stripped_items(), ()),
+            pronouns=read.get("pronouns", stripped_items(), ()),
+            higher=read.get("higher", stripped_items(), ()),
+            lower=read.get("lower", stripped_items(), ()),
+            compare=read.get("compare", stripped_items(), ()),
+            provenance=read.get("provenance", stripped_items(), ()),
+            anchors=read.get("anchors", stripped_items(), ()),
+            filler=read.get("filler", stripped_items(), ()),
+            continuations=read.get("continuations", stripped_items(), ()),
+            choosing=read.get("choosing", stripped_items(), ()),
+            reasons=read.get("reasons", stripped_items(), ()),
+            bare=read.get("bare", stripped_items(), ()),
+            kinds=read.get("kinds", mapping(EntityKind.parse), {}),
+        )
+        read.done()
+        return words
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     """Shorthand, multi-word phrases, synonyms and stop words used by the normaliser."""
 
     shorthand: dict[str, str] = field(default_factory=dict)
+    real_word_shorthand: dict[str, str] = field(default_factory=dict)  # reviewed: real words used only as typos
+    rewrites: tuple[Rewrite, ...] = ()  # regular expressions applied first, in order ("step three" -> step3)
+    in_context: dict[str, InContext] = field(default_factory=dict)  # "make" is pay only beside "how much"
     phrases: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     stopwords: tuple[str, ...] = ()
-    # Canonical tokens that name one thing of a kind (a credential, a sector, a coding system): in a
-    # follow-up, a new one replaces the one asked about before ("and the CCS?" after the CPC).
-    entities: tuple[str, ...] = ()
+    # Canonical tokens that name one thing of a kind (a credential, a sector, a coding system), each with
+    # the name a reply uses for it: in a follow-up, a new one replaces the one asked about before ("and the
+    # CCS?" after the CPC), and "they" or "it" stands for the one named last.
+    entities: dict[str, str] = field(default_factory=dict)
+    follow_ups: FollowUpWords = field(default_factory=FollowUpWords)
+    bundled_topic: BundledTopic | None = None
+    questions: QuestionWords = field(default_factory=QuestionWords)
 
     @classmethod
     def parse(cls, raw: object) -> Lexicon:
@@ -363,10 +540,16 @@ class Lexicon:
         read = _Reader(raw, cls)
         lexicon = cls(
             shorthand=read.get("shorthand", mapping(text()), {}),
+            real_word_shorthand=read.get("real_word_shorthand", mapping(text()), {}),
+            rewrites=read.get("rewrites", items(Rewrite.parse), ()),
+            in_context=read.get("in_context", mapping(InContext.parse), {}),
             phrases=read.get("phrases", mapping(text()), {}),
             synonyms=read.get("synonyms", mapping(items(text())), {}),
             stopwords=read.get("stopwords", items(text()), ()),
-            entities=read.get("entities", items(text()), ()),
+            entities=read.get("entities", mapping(text(min_length=1)), {}),
+            follow_ups=read.get("follow_ups", FollowUpWords.parse, FollowUpWords()),
+            bundled_topic=read.get("bundled_topic", optional(BundledTopic.parse), None),
+            questions=read.get("questions", QuestionWords.parse, QuestionWords()),
         )
         read.done()
         seen: dict[str, str] = {}

@@ -38,45 +38,7 @@ _FORMAT_CHARS = re.compile(
 )
 _CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # categories Cc, Zl, Zp
 _MARKDOWN = re.compile(r"[*_~`|>#\\\[\](){}]")
-_ICD = re.compile(r"\bicd[\s-]*(\d{1,2})(?:[\s-]*(cm|pcs))?\b")
-# A credential's variant is another credential: "CPC-A" (apprentice) or "CCS-P" is not the CPC or CCS.
-_CREDENTIAL_VARIANT = re.compile(r"\b(cpc|ccs)-([a-z])\b")
-# Step numbers become one token ("step 3", "third step", "step three" -> "step3"; "5 steps" ->
-# "fivesteps"), so a bare number ("like i'm five", "in 10 years") never points at a step.
-_ORDINALS = {
-    "1": 1,
-    "one": 1,
-    "first": 1,
-    "1st": 1,
-    "2": 2,
-    "two": 2,
-    "second": 2,
-    "2nd": 2,
-    "3": 3,
-    "three": 3,
-    "third": 3,
-    "3rd": 3,
-    "4": 4,
-    "four": 4,
-    "fourth": 4,
-    "4th": 4,
-    "5": 5,
-    "five": 5,
-    "fifth": 5,
-    "5th": 5,
-    "last": 5,
-    "final": 5,
-}
-_N = "|".join(sorted(_ORDINALS, key=len, reverse=True))
-_FIVE_STEPS = re.compile(r"\b(?:5|five)\s+steps\b")
-_STEP_NUMBER = re.compile(rf"\bsteps?\s*(?:#|no\.?|number)?\s*({_N})\b|\b({_N})\s+steps?\b")
 _WORD = re.compile(r"[a-z0-9]+")
-# "make" is about pay only in a money context: "how much do coders make", not "what makes a good coder".
-_MAKE = frozenset({"make", "makes", "making", "made"})
-_MONEY_CONTEXT = frozenset(
-    {"much", "money", "more", "less", "average", "typical", "year", "annually", "hour", "living", "salary", "starting"}
-)
-
 # Spelling correction is bounded so that any message up to 4,000 characters stays fast.
 MAX_CORRECTIONS = 24
 MIN_CORRECT_LEN = 4
@@ -149,7 +111,7 @@ class Normalizer:
     def __init__(self, lexicon: Lexicon, extra_vocabulary: Iterable[str] = ()) -> None:
         self.stopwords = frozenset(lexicon.stopwords)
         self.entities = frozenset(lexicon.entities)
-        self.shorthand = {k: tuple(v.split()) for k, v in lexicon.shorthand.items()}
+        self.shorthand = {k: tuple(v.split()) for k, v in {**lexicon.shorthand, **lexicon.real_word_shorthand}.items()}
         self.synonyms: dict[str, str] = {}
         for canonical, variants in lexicon.synonyms.items():
             for variant in (canonical, *variants):
@@ -162,9 +124,13 @@ class Normalizer:
             if key:
                 self.phrases[key] = replacement
         self._longest_phrase = max((len(k) for k in self.phrases), default=1)
+        self._rewrites = [(re.compile(r.match), r.replace) for r in lexicon.rewrites]
+        self._in_context = {word: (rule.means, frozenset(rule.with_)) for word, rule in lexicon.in_context.items()}
         self._phrase_starts = frozenset(k[0] for k in self.phrases)
 
-        vocabulary: set[str] = set(self._protected) | set(lexicon.shorthand.values())
+        vocabulary: set[str] = (
+            set(self._protected) | set(lexicon.shorthand.values()) | set(lexicon.real_word_shorthand.values())
+        )
         for phrase in lexicon.phrases:
             vocabulary.update(_WORD.findall(clean(phrase)))
         for text in extra_vocabulary:
@@ -235,13 +201,8 @@ class Normalizer:
     def surface(self, text: str, *, correct: bool = True) -> list[str]:
         """Cleaned, shorthand-expanded and (optionally) spelling-corrected words, in order."""
         cleaned = clean(text)
-        if "icd" in cleaned:
-            cleaned = _ICD.sub(lambda m: f"icd{m.group(1)}{m.group(2) or ''}", cleaned)
-        if "-" in cleaned:
-            cleaned = _CREDENTIAL_VARIANT.sub(r"\1\2", cleaned)
-        if "step" in cleaned:
-            cleaned = _FIVE_STEPS.sub(" fivesteps ", cleaned)
-            cleaned = _STEP_NUMBER.sub(lambda m: f" step{_ORDINALS[m.group(1) or m.group(2)]} ", cleaned)
+        for pattern, replacement in self._rewrites:
+            cleaned = pattern.sub(replacement, cleaned)
         words: list[str] = []
         corrected: dict[str, str] = {}  # per message: a repeated unknown word costs one look-up
         steady = self._steady
@@ -282,10 +243,13 @@ class Normalizer:
 
     def _tokens(self, text: str, *, correct: bool) -> list[str]:
         words = self.surface(text, correct=correct)
-        if _MAKE.intersection(words):
-            # "what do records coders make?": a question ending on "make" asks about pay too.
-            money = bool(_MONEY_CONTEXT.intersection(words)) or words[-1] in _MAKE
-            words = [("salary" if money else "") if w in _MAKE else w for w in words]
+        contextual = self._in_context
+        if contextual and any(w in contextual for w in words):
+            # "what do records coders make?": a question ending on such a word reads it in its meaning too.
+            words = [
+                (rule[0] if rule[1].intersection(words) or words[-1] == w else "") if (rule := contextual.get(w)) else w
+                for w in words
+            ]
         folded = [self._fold(w) for w in words if w]
         merged: list[str] = []
         i = 0

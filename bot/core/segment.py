@@ -13,24 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.models import QuestionWords
+
 # Sentence ends: ., !, ? (repeated), ellipses, line breaks, semicolons or dashes between clauses, and
 # emoji, which chat messages use as full stops ("starting from scratch 😅 which states pay most?").
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d"
 _SENTENCE_END = re.compile(
     rf"(?<=[.!?…])[\"')\]]*\s+|\n+|\s*;\s+|\s+[—–]\s+|\s+-{{1,2}}\s+|(?<=\?)(?=[A-Za-z])|\s*[{_EMOJI}]+\s*"
-)
-_QUESTION_START = re.compile(
-    r"^(?:so |and |but |also |plus |ok |okay |oh |hey |btw |like |anyway |anyways |well |then |now )*"
-    r"(?:what|whats|what's|wat|wht|how|hows|how's|which|where|who|whos|who's|when|why|whom|whose|"
-    r"is|isn't|are|aren't|am|do|does|doesn't|don't|did|can|can't|could|should|shall|will|would|have|has|"
-    r"any|anyone|r|u|tell me|explain|list|name|describe|give me|show me|i wonder|wondering|curious)\b",
-    re.IGNORECASE,
-)
-# "... take and what does CPC stand for": a second question joined to the first.
-_JOINED_QUESTION = re.compile(
-    r",?\s+(?:and|also|plus|&|as well as)\s+(?:also\s+)?(?=(?:what|whats|what's|how|which|where|who|when|why|"
-    r"is|are|do|does|did|can|could|should|will|would)\b)",
-    re.IGNORECASE,
 )
 _MIN_PART_WORDS = 2
 
@@ -41,33 +30,46 @@ class Segment:
     question: bool  # ends with "?" or opens like a question
 
 
-def sentences(text: str) -> list[Segment]:
-    """The message's sentences in order, each marked as a question or not; empty pieces dropped."""
-    out = []
-    for raw in _SENTENCE_END.split(text):
-        piece = raw.strip(" ,")
-        if not piece or not any(ch.isalnum() for ch in piece):
-            continue
-        out.append(Segment(piece, piece.rstrip(" )\"'.!").endswith("?") or bool(_QUESTION_START.match(piece))))
-    return out
+class Segmenter:
+    """Splits messages into sentences and questions with one lexicon's question words (`questions:`)."""
 
+    def __init__(self, words: QuestionWords) -> None:
+        lead_ins = "".join(f"{re.escape(w)} |" for w in words.lead_ins)
+        self._question_start = re.compile(
+            rf"^(?:{lead_ins[:-1] or '(?!x)x'})*(?:{_alternation(words.openers)})\b", re.I
+        )
+        # "... take and what does CPC stand for": a second question joined to the first.
+        self._joined_question = re.compile(
+            rf",?\s+(?:{_alternation(words.joiners)})\s+(?:also\s+)?(?=(?:{_alternation(words.second_openers)})\b)",
+            re.I,
+        )
 
-def split_joined(sentence: str) -> list[str]:
-    """A question sentence cut where it joins a second question ("X and what is Y?")."""
-    parts = [p.strip(" ,") for p in _JOINED_QUESTION.split(sentence)]
-    if len(parts) < 2 or any(len(p.split()) < _MIN_PART_WORDS for p in parts):
-        return [sentence]
-    return parts
+    def sentences(self, text: str) -> list[Segment]:
+        """The message's sentences in order, each marked as a question or not; empty pieces dropped."""
+        out = []
+        for raw in _SENTENCE_END.split(text):
+            piece = raw.strip(" ,")
+            if not piece or not any(ch.isalnum() for ch in piece):
+                continue
+            asks = piece.rstrip(" )\"'.!").endswith("?") or bool(self._question_start.match(piece))
+            out.append(Segment(piece, asks))
+        return out
 
+    def split_joined(self, sentence: str) -> list[str]:
+        """A question sentence cut where it joins a second question ("X and what is Y?")."""
+        parts = [p.strip(" ,") for p in self._joined_question.split(sentence)]
+        if len(parts) < 2 or any(len(p.split()) < _MIN_PART_WORDS for p in parts):
+            return [sentence]
+        return parts
 
-def questions(parts: list[Segment]) -> list[str]:
-    """Every question a message asks, given its `sentences`, in order: question sentences, each cut at
-    joined questions."""
-    out: list[str] = []
-    for segment in parts:
-        if segment.question:
-            out.extend(split_joined(segment.text))
-    return out
+    def questions(self, parts: list[Segment]) -> list[str]:
+        """Every question a message asks, given its `sentences`, in order: question sentences, each cut at
+        joined questions."""
+        out: list[str] = []
+        for segment in parts:
+            if segment.question:
+                out.extend(self.split_joined(segment.text))
+        return out
 
 
 def focus_candidates(parts: list[Segment]) -> list[str]:
@@ -86,3 +88,8 @@ def focus_candidates(parts: list[Segment]) -> list[str]:
         if i > 0:
             out.append(f"{parts[i - 1].text} {parts[i].text}")
     return list(dict.fromkeys(out))
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    ordered = sorted({w.casefold() for w in words}, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) or r"(?!x)x"

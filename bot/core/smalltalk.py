@@ -1,295 +1,131 @@
-"""Greetings, thanks and goodbyes: recognised before matching, answered kindly, never as facts.
+"""Greetings, thanks, goodbyes and questions about the bot: recognised before matching, answered kindly.
 
 Why a separate step: "hi" or "thanks!" shares no word with the article, so the matcher could only
 say "I don't know that", which reads as rude; and a greeting must never borrow an entry's answer.
-A message counts as small talk only when every word in it belongs to a small-talk phrase or to
-harmless filler, so "hi! what does a CPC earn?" is still a question.
+A message counts as small talk only when every word in it belongs to one intent's phrases or to
+harmless filler, so "hi! what does a CPC earn?" is still a question. The intents, their phrases,
+replies and the filler words are data: `bot/knowledge/small_talk.yaml`.
 """
 
 from __future__ import annotations
 
-import enum
 import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from bot.core.normalize import clean
 
-
-class SmallTalk(enum.StrEnum):
-    GREETING = "greeting"
-    THANKS = "thanks"
-    GOODBYE = "goodbye"
-    ABOUT_BOT = "about"  # "who are you", "what can you do", "help"
-
-
-# Longest phrases first, so "thank you" is read before "you" is left over as an unknown word.
-_PHRASES: dict[SmallTalk, tuple[str, ...]] = {
-    SmallTalk.GOODBYE: (
-        "good night",
-        "goodnight",
-        "good bye",
-        "goodbye",
-        "bye bye",
-        "bye",
-        "byee",
-        "see you later",
-        "see you",
-        "see ya",
-        "cya",
-        "later",
-        "take care",
-        "have a good day",
-        "have a good night",
-        "have a nice day",
-        "have a good one",
-        "gn",
-        "gotta go",
-        "talk later",
-        "ttyl",
-        "signing off",
-        "logging off",
-    ),
-    SmallTalk.THANKS: (
-        "thank you so much",
-        "thank you very much",
-        "thanks so much",
-        "thanks a lot",
-        "thanks a bunch",
-        "thank you",
-        "thank u",
-        "thanks",
-        "thanx",
-        "thx",
-        "ty",
-        "tysm",
-        "tyvm",
-        "cheers",
-        "much appreciated",
-        "appreciate it",
-        "appreciate you",
-        "appreciated",
-        "that helps",
-        "that helped",
-        "that was helpful",
-        "very helpful",
-        "super helpful",
-        "helpful",
-        "got it",
-        "makes sense",
-        "that makes sense",
-        "perfect",
-        "awesome",
-        "great",
-        "cool",
-        "nice",
-        "sweet",
-        "amazing",
-    ),
-    SmallTalk.GREETING: (
-        "good morning",
-        "good afternoon",
-        "good evening",
-        "morning",
-        "evening",
-        "hello there",
-        "hello",
-        "hi there",
-        "hi",
-        "hii",
-        "hiii",
-        "hey there",
-        "hey",
-        "heya",
-        "heyy",
-        "hiya",
-        "howdy",
-        "yo",
-        "sup",
-        "whats up",
-        "what s up",
-        "wassup",
-        "greetings",
-        "how are you",
-        "how r u",
-        "how are u",
-        "how s it going",
-        "hows it going",
-        "how are you doing",
-        "how you doing",
-        "nice to meet you",
-        "new here",
-        "i m new",
-        "im new",
-        "i am new",
-        "just joined",
-        "first time here",
-        "anyone here",
-        "is anyone here",
-        "anybody here",
-    ),
-    SmallTalk.ABOUT_BOT: (
-        "who are you",
-        "what are you",
-        "are you a bot",
-        "are you a real person",
-        "are you a person",
-        "is this a bot",
-        "is this a real person",
-        "am i talking to a bot",
-        "am i talking to a person",
-        "am i talking to a human",
-        "is this ai",
-        "are you chatgpt",
-        "are you a robot",
-        "are you real",
-        "are you human",
-        "are you an ai",
-        "what can you do",
-        "what do you do",
-        "what can i ask",
-        "what can i ask you",
-        "what do you know",
-        "help",
-        "help me",
-        "how do i use you",
-        "how does this work",
-        "what is this bot",
-        "what is this",
-        "who made you",
-        "whats your name",
-        "what s your name",
-        "what is your name",
-    ),
-}
-# Words that may surround small talk without making it a question.
-_FILLER = frozenset(
-    [
-        "a",
-        "again",
-        "all",
-        "alright",
-        "also",
-        "and",
-        "as",
-        "been",
-        "bot",
-        "buddy",
-        "channel",
-        "chat",
-        "coach",
-        "community",
-        "dear",
-        "discord",
-        "everybody",
-        "everyone",
-        "fam",
-        "folks",
-        "for",
-        "friend",
-        "friends",
-        "group",
-        "guys",
-        "haha",
-        "hehe",
-        "here",
-        "hi",
-        "hmm",
-        "i",
-        "just",
-        "lmao",
-        "lol",
-        "lot",
-        "lots",
-        "man",
-        "mate",
-        "much",
-        "my",
-        "no",
-        "nope",
-        "oh",
-        "ok",
-        "okay",
-        "omg",
-        "pal",
-        "peeps",
-        "people",
-        "really",
-        "s",
-        "server",
-        "sir",
-        "so",
-        "super",
-        "team",
-        "that",
-        "the",
-        "there",
-        "this",
-        "today",
-        "too",
-        "truly",
-        "uh",
-        "um",
-        "very",
-        "was",
-        "well",
-        "wow",
-        "y",
-        "yall",
-        "yay",
-        "yeah",
-        "yep",
-        "yes",
-        "you",
-        "your",
-    ]
-)
+SMALL_TALK_FILE = "small_talk.yaml"
+GREETING = "greeting"
 _WORD = re.compile(r"[a-z]+")
-_ASKS = re.compile(
-    r"\b(?:what|whats|how|which|where|who|when|why|should|can|could|do|does|did|is|are|will|would|any|anyone|tell)\b"
-)
-_ORDER = (SmallTalk.ABOUT_BOT, SmallTalk.GOODBYE, SmallTalk.THANKS, SmallTalk.GREETING)
-_PATTERNS = {
-    kind: re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(_PHRASES[kind], key=len, reverse=True)) + r")\b")
-    for kind in _ORDER
-}
-MAX_SMALL_TALK_WORDS = 12
 
-REPLIES: dict[SmallTalk, str] = {
-    SmallTalk.GREETING: "Hi! I'm a career coach for future medical coders.",
-    SmallTalk.THANKS: "You're welcome! Good luck on your way into medical coding.",
-    SmallTalk.GOODBYE: "Bye for now, and good luck on your way into medical coding!",
-    SmallTalk.ABOUT_BOT: "I'm a bot that coaches people who want to become medical coders.",
-}
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    name: str
+    reply: str
+    phrases: tuple[str, ...]
+    examples: tuple[str, ...] = ()  # whole messages of this kind, for the encoder's nearest-example check
+
+
+class SmallTalk:
+    """The small-talk rules of one knowledge base: intents in the order they are tried, and filler words."""
+
+    def __init__(
+        self, intents: tuple[Intent, ...], filler: frozenset[str], question_words: tuple[str, ...], max_words: int
+    ):
+        self.intents = intents
+        self.filler = filler
+        self.max_words = max_words
+        self.replies = {intent.name: intent.reply for intent in intents}
+        self._patterns = {
+            intent.name: re.compile(
+                r"\b(?:" + "|".join(re.escape(p) for p in sorted(intent.phrases, key=len, reverse=True)) + r")\b"
+            )
+            for intent in intents
+        }
+        self._asks = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in question_words) + r")\b")
+        greetings = next((intent.phrases for intent in intents if intent.name == GREETING), ())
+        self._opening = (
+            re.compile(
+                r"^\W*(?:"
+                + "|".join(re.escape(p).replace(r"\ ", r"\W+") for p in sorted(greetings, key=len, reverse=True))
+                + r")\b[\W_]*",
+                re.I,
+            )
+            if greetings
+            else None
+        )
+
+    @classmethod
+    def parse(cls, raw: Any) -> SmallTalk:
+        """From the file's mapping; ValueError names what is wrong."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("intents"), dict) or not raw["intents"]:
+            raise ValueError("needs 'intents': a mapping of intent name to {reply, phrases}")
+        unknown = set(raw) - {"intents", "filler", "question_words", "max_words"}
+        if unknown:
+            raise ValueError(f"unknown keys {sorted(unknown)}")
+        intents = []
+        for name, spec in raw["intents"].items():
+            if not isinstance(spec, dict) or not isinstance(spec.get("reply"), str) or not spec.get("phrases"):
+                raise ValueError(f"intent {name!r} needs a 'reply' and a list of 'phrases'")
+            phrases = tuple(str(p).casefold() for p in spec["phrases"])
+            intents.append(Intent(str(name), spec["reply"], phrases, tuple(str(e) for e in spec.get("examples") or ())))
+        if GREETING not in {intent.name for intent in intents}:
+            raise ValueError(f"needs a {GREETING!r} intent (introductions are greeted with it)")
+        return cls(
+            tuple(intents),
+            frozenset(str(w) for w in raw.get("filler") or ()),
+            tuple(str(w) for w in raw.get("question_words") or ()) or ("what",),
+            int(raw.get("max_words", 12)),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> SmallTalk:
+        return cls.parse(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def classify(self, text: str) -> str | None:
+        """The intent `text` is, or None when it holds anything else (such as a question)."""
+        words = _words(text)
+        if not words or words.count(" ") >= self.max_words:
+            return None
+        found: str | None = None
+        rest = words
+        for intent in self.intents:
+            rest, count = self._patterns[intent.name].subn(" ", rest)
+            if count and found is None:
+                found = intent.name
+        if found is None or any(word not in self.filler for word in rest.split()):
+            return None
+        return found
+
+    def examples(self) -> list[tuple[str, str]]:
+        """(intent, example) for every intent's examples, in order."""
+        return [(intent.name, example) for intent in self.intents for example in intent.examples]
+
+    def is_introduction(self, text: str) -> bool:
+        """Whether `text` opens with a greeting and asks nothing after it ("Hi, I'm a nurse's aide and ...").
+
+        Any question word after the greeting makes it a question ("hi, how do I get experience"), with or
+        without a question mark.
+        """
+        words = _words(text)
+        found = self._patterns[GREETING].match(words)
+        return found is not None and "?" not in text and not self._asks.search(words[found.end() :])
+
+    def without_greeting(self, text: str) -> str:
+        """The message without the greeting it opens with ("hi cpc exam" -> "cpc exam"), else as it is.
+
+        Why: the reader was trained on questions; a greeting in front of one reads to it like chatter.
+        """
+        found = self._opening.match(text) if self._opening is not None else None
+        rest = text[found.end() :] if found else ""
+        return rest if rest.strip() else text
 
 
 def _words(text: str) -> str:
     """The message's lowercase words, apostrophes split ("that's" -> "that s"), one space apart."""
     return " ".join(_WORD.findall(clean(text).replace("'", " ").replace("’", " ")))
-
-
-def is_introduction(text: str) -> bool:
-    """Whether `text` opens with a greeting and asks nothing after it ("Hi, I'm a nurse's aide and ...").
-
-    Any question word after the greeting makes it a question ("hi, how do I get experience"), with or
-    without a question mark.
-    """
-    words = _words(text)
-    found = _PATTERNS[SmallTalk.GREETING].match(words)
-    return found is not None and "?" not in text and not _ASKS.search(words[found.end() :])
-
-
-def classify(text: str) -> SmallTalk | None:
-    """The kind of small talk `text` is, or None when it holds anything else (such as a question)."""
-    words = _words(text)
-    if not words or words.count(" ") >= MAX_SMALL_TALK_WORDS:
-        return None
-    found: SmallTalk | None = None
-    rest = words
-    for kind in _ORDER:
-        rest, count = _PATTERNS[kind].subn(" ", rest)
-        if count and found is None:
-            found = kind
-    if found is None:
-        return None
-    if any(word not in _FILLER for word in rest.split()):
-        return None
-    return found

@@ -208,7 +208,8 @@ def test_an_answerable_question_between_two_topics_gets_both_answers(engine: Eng
 
     # Next to a topic the article lacks, it still doesn't pick: the article covers it, but which part?
     unsure = engine.decide([Match("coding-systems", best), Match("gap-exam-cost", runner_up)], token_count=3)
-    assert unsure.kind is ReplyKind.FALLBACK and unsure.text.startswith(UNCLEAR)
+    assert unsure.kind is ReplyKind.SUGGEST and unsure.text.startswith(UNCLEAR)  # and it names both readings
+    assert [s.entry_id for s in unsure.suggestions] == ["coding-systems", "gap-exam-cost"]
     # A clear winner is answered alone, a near tie still offers the choice.
     alone = engine.decide([Match("coding-systems", best), Match("coding-purpose", best - c.margin - 1)], token_count=3)
     assert [b.title for b in alone.blocks] == [engine.kb.entries["coding-systems"].title]
@@ -222,4 +223,5 @@ def test_a_word_wise_suffix_is_chatter(engine: Engine) -> None:
         "hey there, I'm 34 and working retail, thinking about switching careers."
         " is medical coding a good job outlook wise?"
     )
-    assert reply.answered and "job-outlook" in {b.entry_id for b in reply.blocks} | {reply.entry_id}
+    shown = {b.entry_id for b in reply.blocks} | {reply.entry_id}
+    assert reply.answered and shown & {"job-outlook", "career-outlook-worth"}  # the outlook, either way

@@ -37,8 +37,10 @@ def test_a_window_only_drops_entries_that_far_below_the_best(engine: Engine, vec
         assert matcher.rank_tokens(tokens, limit=5, window=20.0) == want, question
 
 
-def test_the_engines_window_never_changes_a_reply(engine: Engine) -> None:
-    """`Engine.judge` ranks within SUGGEST_WINDOW of the best; deciding on the full top 5 gives the same replies."""
+def test_the_engines_window_never_changes_a_reply(lexical_engine: Engine) -> None:
+    """`Engine.judge` ranks within SUGGEST_WINDOW of the best; deciding on the full top 5 gives the same replies
+    (the lexical decision: with the models loaded, the reader decides on its own candidates)."""
+    engine = lexical_engine
     c = engine.calibration
     assert max(c.clear_winner, c.margin, c.lead_margin, c.close) <= engine_module.SUGGEST_WINDOW
     vocabulary = sorted(engine.matcher.idf)

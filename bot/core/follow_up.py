@@ -1,0 +1,212 @@
+"""Reading a message against the reply before it: positions, comparisons, sources and pronouns.
+
+Why a separate stage: "and the next one?", "which pays more?", "where is that number from?" and "what are
+their full names?" name no topic of their own; they point at what was just shown (`bot.core.context`).
+This stage only *recognises* such a message and says what it points at; the engine builds the reply. Its
+words are the lexicon's `follow_ups` section, so they are data.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from bot.core.context import Context
+from bot.core.models import BundledTopic, FollowUpWords
+
+
+class Direction(enum.StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+    BOTH = "both"  # "what's the difference": every figure, largest first
+
+
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    """An item of the list just shown, by position (0-based), or past its end (`out_of_range`)."""
+
+    index: int
+    out_of_range: bool = False
+    count: int = 1  # "the last two": this many items from `index`
+
+
+_PLURAL = frozenset({"they", "them", "their", "theirs", "those", "these", "those ones"})
+_BARE_NUMBER = re.compile(r"^\D*\b([1-9])\b\D*$")
+_SHORT_WORDS = 5  # "tell me about 5": a bare number picks an item only in a message this short
+
+
+def _alternation(words: tuple[str, ...] | list[str]) -> str:
+    ordered = sorted({w.casefold() for w in words}, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) or r"(?!x)x"
+
+
+def _single_words(phrases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(word.casefold() for phrase in phrases for word in phrase.split())
+
+
+def _words(*phrases: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{_alternation(list(phrases))})\b", re.I)
+
+
+class FollowUps:
+    """The compiled follow-up words of one lexicon."""
+
+    def __init__(self, words: FollowUpWords) -> None:
+        self.words = words
+        self._numbers = {**words.cardinals, **{str(n): n for n in range(1, 21)}}
+        self._numbered = re.compile(
+            rf"\b(?:step|number|no\.?|item|option|#)\s*#?\s*({_alternation(list(self._numbers))})\b", re.I
+        )
+        self._ordinal = re.compile(rf"\b({_alternation(list(words.ordinals))})\b", re.I)
+        ends = [w for w, n in words.ordinals.items() if n in (1, -1)]  # first, last
+        self._several = re.compile(
+            rf"\b({_alternation(ends)})\s+({_alternation([w for w in self._numbers if self._numbers[w] > 1])})\b", re.I
+        )
+        self._anchor = _words(*words.anchors)
+        self._forward = _words(*words.forward)
+        self._backward = _words(*words.backward)
+        self._higher = _words(*words.higher)
+        self._lower = _words(*words.lower)
+        self._compare = _words(*words.compare)
+        self._provenance = _words(*words.provenance)
+        self._pronoun = _words(*words.pronouns)
+        self._kinds = {kind: _words(*spec.words) for kind, spec in words.kinds.items()}
+        self._continues = re.compile(rf"^\s*(?:{_alternation(words.continuations)})\b", re.I)
+        self._chooses = _words(*words.choosing)
+        self._reasons = _words(*words.reasons)
+        # The words that only point ("the second", "which is higher", "their"): what is left names something.
+        pointing = (
+            *words.forward,
+            *words.backward,
+            *words.pronouns,
+            *words.higher,
+            *words.lower,
+            *words.compare,
+            *words.provenance,
+            *words.ordinals,
+            *words.cardinals,
+        )
+        self.pointing_words = _single_words(pointing)
+        # ...and with the words that carry a pointing message along ("the second one", "what comes next").
+        self.vocabulary = self.pointing_words | _single_words((*words.anchors, *words.filler))
+
+    def pointer(self, text: str, context: Context, named: int | None = None) -> Pointer | None:
+        """The item of `context.items` the message picks, if any: "step 3", "the second one", "the last
+        step", "next" / "the one before" (from the item last shown, or `named`, an item the message names:
+        "what comes after networking"), or a bare number in a very short message ("tell me about 5")."""
+        count = len(context.items)
+        if not count:
+            return None
+        found = self._several.search(text)
+        if found:  # "the last two", "first 3"
+            n = min(self._numbers[found.group(2).casefold()], count)
+            start = count - n if self.words.ordinals.get(found.group(1).casefold(), 1) < 0 else 0
+            return Pointer(start, count=n)
+        found = self._numbered.search(text)
+        if found:
+            return _bounded(self._numbers[found.group(1).casefold()] - 1, count)
+        found = self._ordinal.search(text)
+        if found and (self._anchor.search(text, found.end()) or len(text.split()) <= _SHORT_WORDS):
+            n = self.words.ordinals[found.group(1).casefold()]
+            return _bounded(count // 2 if n == 0 else n - 1 if n > 0 else count + n, count)
+        base = named if named is not None else context.position
+        if self._forward.search(text):
+            return _bounded(0 if base is None else base + 1, count)
+        if self._backward.search(text) and base is not None:
+            return _bounded(base - 1, count)
+        found = _BARE_NUMBER.match(text)
+        if found and len(text.split()) <= _SHORT_WORDS:
+            return _bounded(int(found.group(1)) - 1, count)
+        return None
+
+    def comparison(self, text: str) -> Direction | None:
+        """Whether the message compares what was shown: the largest, the smallest, or all of it. Not when it
+        asks why ("why is the CCS higher?"): that asks for a cause, not a ranking."""
+        if self.asks_reason(text):
+            return None
+        if self._compare.search(text):
+            return Direction.BOTH
+        if self._higher.search(text):
+            return Direction.HIGHER
+        if self._lower.search(text):
+            return Direction.LOWER
+        return None
+
+    def asks_reason(self, text: str) -> bool:
+        """Whether the message asks why something is so."""
+        return self._reasons.search(text) is not None
+
+    def asks_provenance(self, text: str) -> bool:
+        """Whether the message asks where a figure shown comes from, or when."""
+        return self._provenance.search(text) is not None
+
+    def continues(self, text: str) -> bool:
+        """Whether the message opens as a continuation of the previous question ("and the CCS?")."""
+        return self._continues.match(text) is not None
+
+    def chooses(self, text: str) -> bool:
+        """Whether the message chooses among what was just discussed ("which one pays more?")."""
+        return self._chooses.search(text) is not None
+
+    def pronoun(self, text: str) -> re.Match[str] | None:
+        return self._pronoun.search(text)
+
+    def kind_named(self, text: str) -> str | None:
+        """The kind of thing a question asks about by its word for the kind ("which orgs ..." -> organisation)."""
+        return next((kind for kind, words in self._kinds.items() if words.search(text)), None)
+
+    def kind_of(self, tokens: frozenset[str]) -> str | None:
+        """The kind whose entities these canonical tokens name (an item's), if any."""
+        return next((kind for kind, spec in self.words.kinds.items() if tokens & set(spec.entities)), None)
+
+    def stands_for(self, pronoun: str, context: Context) -> tuple[list[str], bool]:
+        """The entities a pronoun stands for, and whether the member named them (else the answer did).
+
+        The member's own, specific, named thing first ("what is the CCS?" -> "their pay" is the CCS's); else,
+        for a plural pronoun after a question about a kind of thing ("which orgs certify?" -> "their full
+        names"), the answer's things of that kind. A word for a kind ("states") names no one thing.
+        """
+        kind = self.kind_named(context.question)
+        allowed = set(self.words.kinds[kind].entities) if kind is not None else None
+        generic = {w for spec in self.words.kinds.values() for w in spec.words}
+        asked = [e for e in context.asked if e not in generic and (allowed is None or e in allowed)]
+        if asked:
+            return asked[:1], True
+        if kind is None or pronoun.casefold() not in _PLURAL:
+            return [], False
+        return [e for e in context.shown if allowed is not None and e in allowed][:3], False
+
+    def replace_pronoun(self, text: str, name: str) -> str:
+        """The message with its first pronoun replaced by `name` ("what's their pay" -> "what's the CCS pay")."""
+        return self._pronoun.sub(name, text, count=1)
+
+
+def _bounded(index: int, count: int) -> Pointer:
+    return Pointer(index, out_of_range=not 0 <= index < count)
+
+
+class Bundled:
+    """A topic the article leaves out, named together with coding ("billing and coding"), from the lexicon."""
+
+    def __init__(self, topic: BundledTopic | None) -> None:
+        self.topic = topic
+        self.note = topic.note if topic is not None else ""
+        if topic is None:
+            return
+        word = rf"\b(?:{_alternation(topic.words)})\b"
+        joiner = r"\s*(?:and|&|/|\+)\s*"
+        bundle = re.escape(topic.with_)
+        self._named = re.compile(rf"{word}(?=.*\b{bundle})|\b{bundle}\w*{joiner}{word}", re.I | re.S)
+        self._joined = re.compile(rf"{word}{joiner}|{joiner}{word}", re.I)
+        self._comparing = _words(*topic.comparing)
+
+    def without(self, question: str) -> str | None:
+        """The question without the bundled topic, when it names it beside coding and compares nothing."""
+        topic = self.topic
+        if topic is None or not self._named.search(question) or self._comparing.search(question):
+            return None
+        return self._joined.sub(" ", question)
+
+    def said_by(self, entry_id: str | None) -> bool:
+        return self.topic is not None and entry_id in self.topic.except_entries

@@ -1,0 +1,140 @@
+"""Reading a message against what the last reply showed: positions, comparisons, sources and pronouns.
+
+Each conversation starts from an entry's own answer (`answer_entry`, as after a "did you mean" click), so
+these check the follow-up stage itself, whatever the models would make of a first question.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Engine, ReplyKind
+from bot.core.context import Context, Item
+
+
+def after(engine: Engine, entry_id: str, message: str):  # type: ignore[no-untyped-def]
+    return engine.ask(message, previous=engine.answer_entry(entry_id).context)
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "message", "expected"),
+    [
+        ("step-experience", "and what comes next?", "step-networking"),
+        ("step-experience", "what was the one before?", "step-certification"),
+        ("steps-overview", "tell me more about the second one", "step-certification"),
+        ("steps-overview", "ok whats step 4", "step-networking"),
+        ("steps-overview", "and the last one?", "step-continuing-education"),
+        ("steps-overview", "what comes after networking", "step-continuing-education"),
+        ("skills-overview", "the 3rd one?", "coding-systems"),
+    ],
+)
+def test_a_position_picks_the_item_of_the_list_just_shown(
+    engine: Engine, entry_id: str, message: str, expected: str
+) -> None:
+    reply = after(engine, entry_id, message)
+    assert reply.answered and reply.entry_id == expected, reply.text
+    assert reply.used  # it says what it took from the conversation
+
+
+def test_a_position_in_a_table_answers_that_row_with_its_source(engine: Engine) -> None:
+    reply = after(engine, "salary-by-sector", "and the last one in that table?")
+    assert reply.answered and "$47,040" in reply.plain and "$46,380" not in reply.plain
+    assert [s.figure for s in reply.sources] == ["$47,040"]
+
+
+def test_past_the_end_of_a_list_is_said_honestly(engine: Engine) -> None:
+    reply = after(engine, "step-continuing-education", "and the next one?")
+    assert reply.kind is ReplyKind.FALLBACK and "it has 5" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "message", "first", "also"),
+    [
+        ("salary-by-position", "which pays the least?", "$41,000", "$60,080"),
+        ("salary-by-position", "which one is higher?", "$60,080", "$54,590"),
+        ("salary-by-sector", "how big is the difference between them", "$47,040", "$43,130"),
+    ],
+)
+def test_a_comparison_orders_the_figures_just_shown(
+    engine: Engine, entry_id: str, message: str, first: str, also: str
+) -> None:
+    reply = after(engine, entry_id, message)
+    assert reply.answered, reply.text
+    assert first in reply.plain and also in reply.plain
+    assert reply.plain.index(first) < reply.plain.index(also)
+    assert reply.sources  # every figure with its provenance
+
+
+def test_a_comparison_of_a_list_without_figures_is_a_dead_end(engine: Engine) -> None:
+    reply = after(engine, "salary-top-states", "which one pays the worst?")
+    assert reply.kind is ReplyKind.FALLBACK and "Connecticut" not in reply.text
+
+
+def test_a_question_about_another_kind_of_thing_is_its_own(engine: Engine) -> None:
+    """'which states pay the most?' after the sector table is a new question, not a comparison of sectors."""
+    reply = after(engine, "salary-by-sector", "which states pay coders the most?")
+    assert "Compared" not in reply.text and not reply.used
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "message", "expected"),
+    [
+        ("salary-median", "where does that number come from?", "Bureau of Labor Statistics"),
+        ("job-outlook", "what years is that for?", "2019–2029"),
+    ],
+)
+def test_a_question_about_a_figures_source_gets_its_provenance(
+    engine: Engine, entry_id: str, message: str, expected: str
+) -> None:
+    reply = after(engine, entry_id, message)
+    assert reply.answered and expected in reply.plain
+
+
+def test_a_pronoun_stands_for_the_thing_the_member_named(engine: Engine) -> None:
+    first = engine.ask("what is the CCS?")
+    reply = engine.ask("what's their average pay?", previous=first.context)
+    assert reply.answered and "$60,080" in reply.plain and reply.used == ("the CCS",)
+
+
+def test_a_pronoun_for_people_keeps_the_questions_own_answer(engine: Engine) -> None:
+    """'they' after the top states are coders: a question of its own, not the states' pay."""
+    own = engine.ask("how much do they make?")
+    reply = after(engine, "salary-top-states", "how much do they make?")
+    assert reply.entry_id == own.entry_id and not reply.used
+
+
+def test_small_talk_keeps_the_context_for_the_next_follow_up(engine: Engine) -> None:
+    thanks = after(engine, "step-experience", "thanks!")
+    assert thanks.kind is ReplyKind.SMALL_TALK
+    reply = engine.ask("and the next one?", previous=thanks.context)
+    assert reply.entry_id == "step-networking"
+
+
+def test_the_second_one_after_suggestions_picks_that_suggestion(engine: Engine) -> None:
+    offered = ("coursework", "where-to-study")
+    context = Context(
+        question="coder courses",
+        items=tuple(Item(engine.kb.entries[e].title, e) for e in offered),
+        list_title="the topics I suggested",
+        suggestions=offered,
+    )
+    reply = engine.ask("the second one", previous=context)
+    assert reply.answered and reply.entry_id == "where-to-study"
+
+
+def test_the_last_two_are_both_given(engine: Engine) -> None:
+    reply = after(engine, "steps-overview", "ok i have 1-3 covered already, what are the last two")
+    assert [block.entry_id for block in reply.blocks] == ["step-networking", "step-continuing-education"]
+
+
+def test_a_thing_of_the_same_kind_named_alone_continues_the_question(engine: Engine) -> None:
+    """'cpc?' after 'what's a CCS make' asks what a CPC makes: the previous question with the CPC in it."""
+    first = engine.ask("what's a CCS make")
+    reply = engine.ask("cpc?", previous=first.context)
+    assert reply.read == "what's a CPC make" and reply.used
+
+
+def test_a_comparison_with_another_figure_shows_both(engine: Engine) -> None:
+    reply = after(engine, "salary-median", "so does any sector pay under that?")
+    assert reply.answered and "$43,130" in reply.plain and "$44,090" in reply.plain
+    assert reply.plain.index("$43,130") < reply.plain.index("$44,090")  # the lowest first
