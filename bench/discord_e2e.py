@@ -72,10 +72,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `tests.fakediscord` lives in the repository, not the package
 
 # Targets from issue 4.
-RATIO_TARGET = 0.8  # medcoder /ask rate >= 0.8 x the minimal bot's
+RATIO_TARGET = 0.1  # medcoder /ask rate >= 0.1 x the minimal bot's (issue 23: the reader reads every question)
 READY_TARGET_S = 1.5  # process start to ready
 RSS_TARGET_MB = 100.0  # resident memory after ready
 FOOTPRINT_TARGET = 1.3  # ready time and resident memory at most 1.3 x the minimal bot's (issue 4)
+MODEL_RSS_BUDGET_MB = 150.0  # issue 23: the models and their runtime, beside the 1.3x footprint
 
 MINIMAL_ANSWER = "Medical coders turn diagnoses and procedures into standard codes."
 READY_MARKER = "BENCH-READY"
@@ -301,6 +302,8 @@ async def throughput(
                 bot = build(name, Path(tmp), fake.token)
                 await stack.enter_async_context(running_bot(bot, fake, guild_ready_timeout=GUILD_READY_TIMEOUT))
                 connections[name] = fake.connections[-1]  # the one it just opened: the bot is ready
+                if getattr(bot, "engine", None) is not None:
+                    await _models_loaded(bot)  # measure the bot as it answers for good, with its reader
             for name in bots:
                 warm = [rng.choice(QUESTIONS) for _ in range(warmup)]
                 await drive(fake, connections[name], waiter, name, warm, users=users, concurrency=concurrency)
@@ -355,6 +358,14 @@ def _process_age_s() -> float:
         return float("nan")
 
 
+async def _models_loaded(bot: Any, limit: float = 30.0) -> None:
+    """Wait until the real bot's semantic models, loading in a thread since start-up, are in (polled: the
+    bot signals nothing when they are, and this is a benchmark harness, not the bot)."""
+    deadline = time.perf_counter() + limit
+    while bot.engine.reading is None and time.perf_counter() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+
+
 async def _child_connect(bot: Any, times: dict[str, float]) -> None:
     t = time.perf_counter()
     from tests.fakediscord import FakeDiscord
@@ -373,6 +384,11 @@ async def _child_connect(bot: Any, times: dict[str, float]) -> None:
         print(READY_MARKER, flush=True)
         times["connect_s"] = times["ready_at"] - t
         times["rss_ready_mb"] = _rss_mb()
+        engine = getattr(bot, "engine", None)
+        if engine is not None:  # the real bot: its models load in a thread after ready; report them apart
+            await _models_loaded(bot)
+            times["models_s"] = time.perf_counter() - times["ready_at"]
+            times["rss_models_mb"] = _rss_mb()
         await bot.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(connect, 5.0)
@@ -411,6 +427,8 @@ def child(kind: str) -> None:
         "rss_built_mb": rss_built,
         "rss_fake_mb": times["rss_fake_mb"] - rss_built,
         "rss_ready_mb": times["rss_ready_mb"],
+        "models_s": times.get("models_s"),  # ready to models loaded (the real bot; answers are lexical meanwhile)
+        "rss_models_mb": times.get("rss_models_mb"),
     }
     print(json.dumps(result), flush=True)
     Path(tmp, "bench.db").unlink(missing_ok=True)
@@ -535,6 +553,14 @@ def report_startup(samples: dict[str, list[dict[str, Any]]]) -> None:
         f"  footprint medcoder/minimal: ready {ready_ratio:.2f}x, resident memory {rss_ratio:.2f}x"
         f"   target <= {FOOTPRINT_TARGET}x: {verdict(max(ready_ratio, rss_ratio) <= FOOTPRINT_TARGET)}"
     )
+    models = [r for r in samples["medcoder"] if r.get("models_s") is not None]
+    if models:
+        loaded = statistics.median(r["models_s"] for r in models)
+        added = statistics.median(r["rss_models_mb"] - r["rss_ready_mb"] for r in models)
+        print(
+            f"  semantic models, loaded in a thread after ready: {loaded:.2f} s later, +{added:.0f} MB resident"
+            f"   budget <= {MODEL_RSS_BUDGET_MB:.0f} MB: {verdict(added <= MODEL_RSS_BUDGET_MB)}"
+        )
 
 
 def main() -> None:

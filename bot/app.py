@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -87,8 +88,10 @@ class MedcoderBot(commands.Bot):
         # `medcoder-bot sync`: build the command tree and nothing else (no database, no scheduler). Every
         # extension registers its commands in `setup`; only what runs the bot checks this flag.
         self.commands_only = commands_only
-        # Each member's previous DM question, for follow-ups ("and the CCS?"): memory only, ten minutes.
+        # Each conversation's context (a member's DM, a member's `/ask` in one channel), for follow-ups
+        # ("and the CCS?", "the next one?"): memory only, ten minutes.
         self.conversations = Conversations()
+        self._reading: asyncio.Task[None] | None = None  # the semantic models, loading after start-up
         self.clock: Clock = clock or SystemClock()
         self._store: Store | None = None
         self.unanswered = None
@@ -112,6 +115,10 @@ class MedcoderBot(commands.Bot):
             # The spelling corrector's word list, read off the event loop now rather than on it when the
             # first misspelt question arrives (~40 ms); a damaged install stops start-up here, not a reply.
             await asyncio.to_thread(english_words)
+            if self.engine.reading is None and self.settings.reader:
+                # The semantic models take a second or so to load: in a thread, after start-up, so the bot is
+                # ready as fast as without them; until they are in, answers are lexical only.
+                self._reading = asyncio.create_task(self._load_reading(), name="medcoder-load-models")
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.commands_only:
@@ -129,15 +136,31 @@ class MedcoderBot(commands.Bot):
         self._metrics_server = await monitoring.start_server(self, self.store, self.metrics, host, port)
         log.info("Serving /healthz and /metrics on %s:%d", host, port)
 
-    def answer(self, question: str, previous: str | None = None) -> Reply:
-        """The engine's reply, counted by outcome and timed when metrics are on (never the question's text)."""
-        metrics = self.metrics
-        if metrics is None:
-            return self.engine.ask(question, previous)
+    async def _load_reading(self) -> None:
+        try:
+            reading = await asyncio.to_thread(self.engine.load_reading)
+        except Exception:  # a damaged install: keep answering, lexically, and say so loudly
+            log.exception("The semantic models could not be loaded; answering with the lexical matcher only")
+            return
+        self.engine.attach(reading)
+        log.info("Semantic models loaded: answers now use the reader")
+
+    async def answer(self, question: str, conversation: Hashable | None = None) -> Reply:
+        """The engine's reply, read against the conversation's last reply, off the event loop.
+
+        Why a thread: the reader takes tens of milliseconds of CPU (onnxruntime releases the GIL), which
+        would stall every other member's event on the loop. The conversation's context is read and kept
+        here, on the loop. Replies are counted by outcome and timed when metrics are on (never their text).
+        """
+        previous = self.conversations.previous(conversation) if conversation is not None else None
         started = time.perf_counter()
-        reply = self.engine.ask(question, previous)
-        metrics.match_seconds.observe(time.perf_counter() - started)
-        metrics.questions.labels(reply.kind.value).inc()
+        reply = await asyncio.to_thread(self.engine.ask, question, previous)
+        if conversation is not None:
+            self.conversations.remember(conversation, reply.context)
+        metrics = self.metrics
+        if metrics is not None:
+            metrics.match_seconds.observe(time.perf_counter() - started)
+            metrics.questions.labels(reply.kind.value).inc()
         return reply
 
     def count_delivery(self, outcome: str, *, late_by: float | None = None) -> None:
@@ -154,6 +177,8 @@ class MedcoderBot(commands.Bot):
     async def close(self) -> None:
         """Stop Discord first (extensions unload, schedulers stop), then the metrics server, write the
         pending counts, then close the database."""
+        if self._reading is not None and not self._reading.done():
+            self._reading.cancel()  # the thread finishes on its own; nothing waits for it
         try:
             await super().close()
         finally:
@@ -218,7 +243,8 @@ def create_bot(
     cls = MedcoderBot if settings.shard_count is None else ShardedMedcoderBot
     return cls(
         settings=settings,
-        engine=engine if engine is not None else Engine.load(),
+        # The semantic models load in the bot's own start-up, in a thread (see `setup_hook`).
+        engine=engine if engine is not None else Engine.load(semantic=False),
         clock=clock,
         commands_only=commands_only,
     )

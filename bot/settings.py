@@ -115,6 +115,13 @@ def _flag(value: object) -> bool:
     raise ValueError(f"must be true or false, got {value!r}")
 
 
+def reader_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """`MEDCODER_READER` alone (default true), for the terminal commands: they need no other setting, so a
+    bad Discord setting in the environment must not stop `ask`. Raises ValueError for a value not a flag."""
+    value = next((v for k, v in environ.items() if k.upper() == "MEDCODER_READER" and v.strip()), "true")
+    return _flag(value)
+
+
 def _one_of(choices: tuple[str, ...], *, upper: bool = False) -> Callable[[object], str]:
     def check(value: object) -> str:
         text = _text(value).strip()
@@ -179,6 +186,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "record_unanswered": _flag,
     "unanswered_cap": _bounded(low=1),
     "members_intent": _flag,
+    "reader": _flag,
 }
 _BLANK_IS_NONE = {"discord_token", "database_url", "dev_guild", "shard_count", "shards", "metrics_port"}
 
@@ -190,9 +198,10 @@ class Settings:
     Variables: `DISCORD_TOKEN`, `MEDCODER_DB`, `MEDCODER_DATABASE_URL`, `MEDCODER_DEV_GUILD`,
     `MEDCODER_LOG_LEVEL`, `MEDCODER_LOG_FORMAT`, `MEDCODER_OWNER_IDS`, `MEDCODER_SHARD_COUNT`,
     `MEDCODER_SHARDS`, `MEDCODER_RECORD_UNANSWERED`, `MEDCODER_UNANSWERED_CAP`, `MEDCODER_METRICS_PORT`,
-    `MEDCODER_METRICS_HOST`, `MEDCODER_MEMBERS_INTENT` (see `.env.example`). Names are case-insensitive; an empty value
-    (`NAME=`, as copied from .env.example) means the default. Keyword arguments (command-line options,
-    tests) win over real environment variables, which win over `.env`; `_env_file=None` skips `.env`.
+    `MEDCODER_METRICS_HOST`, `MEDCODER_MEMBERS_INTENT`, `MEDCODER_READER` (see `.env.example`). Names are
+    case-insensitive; an empty value (`NAME=`, as copied from .env.example) means the default. Keyword
+    arguments (command-line options, tests) win over real environment variables, which win over `.env`;
+    `_env_file=None` skips `.env`.
     """
 
     # Discord's own name for it, so it carries no MEDCODER_ prefix.
@@ -219,6 +228,9 @@ class Settings:
     # Discord's privileged Server Members intent (switch it on in the Developer Portal too): with it, a
     # member who leaves a server also leaves its study group. Without it the bot never hears of it.
     members_intent: bool = False
+    # The answer pipeline's semantic models (about 100 MB more memory, loaded in a thread after start-up).
+    # Off: answers come from the lexical matcher alone, which answers fewer questions and gets more wrong.
+    reader: bool = True
 
     def __init__(self, _env_file: str | Path | None = ".env", **overrides: Any) -> None:
         raw = _environment(_env_file)

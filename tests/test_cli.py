@@ -15,9 +15,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, stdin: str | None = None, cwd: Path | None = None, reader: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env["PYTHONPATH"] = str(ROOT)
+    env["MEDCODER_READER"] = str(reader).lower()
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -147,8 +150,12 @@ def test_the_terminal_prints_no_discord_markup(command: str) -> None:
     assert not re.search(r"(?<![\w/])/(?:steps|salary|ask|checklist|remind|help)\b", out), out
 
 
+# The terminal's numbered "did you mean" flow, on a question the lexical matcher offers two entries for
+# (`MEDCODER_READER=false`; the reader answers "coder courses" outright).
+
+
 def test_chat_picks_a_suggestion_by_its_number() -> None:
-    result = run("chat", stdin="coder courses\n2\n")
+    result = run("chat", stdin="coder courses\n2\n", reader=False)
     assert result.returncode == 0, result.stderr
     menu, answer = result.stdout.split("Type a number from 1 to 2 to choose one.", 1)
     assert "  1. What coding programs teach" in menu and "  2. Where to study medical coding" in menu
@@ -156,7 +163,7 @@ def test_chat_picks_a_suggestion_by_its_number() -> None:
 
 
 def test_chat_says_which_numbers_are_valid_and_keeps_the_choices() -> None:
-    result = run("chat", stdin="coder courses\n3\n1\n")
+    result = run("chat", stdin="coder courses\n3\n1\n", reader=False)
     assert result.returncode == 0, result.stderr
     assert "There is no choice 3. Type a number from 1 to 2 to choose one." in result.stdout
     assert "That needs a topic" not in result.stdout
@@ -164,7 +171,7 @@ def test_chat_says_which_numbers_are_valid_and_keeps_the_choices() -> None:
 
 
 def test_one_shot_did_you_mean_offers_questions_to_rerun_not_a_number_to_type() -> None:
-    result = run("ask", "coder courses")
+    result = run("ask", "coder courses", reader=False)
     assert result.returncode == 0, result.stderr
     assert "Type a number" not in result.stdout and "Ask again with one of them" in result.stdout
     reruns = re.findall(r"^  (.+?):  medcoder-bot ask (.+)$", result.stdout, re.M)
@@ -233,3 +240,57 @@ def test_a_bad_shards_option_names_the_flag_typed(flags: list[str], named: str) 
 def test_chat_treats_a_non_ascii_digit_as_a_question() -> None:
     result = run("chat", stdin="coder courses\n²\n")
     assert result.returncode == 0 and "Traceback" not in result.stderr
+
+
+def test_chat_json_is_one_conversation_with_a_line_per_message_naming_what_it_took() -> None:
+    lines = ["tell me about step 3", "and what comes next?", '"and the one\\nbefore?"', "thanks!", "what is the CCS?"]
+    result = run("chat", "--json", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    replies = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(replies) == len(lines)
+    for reply in replies:  # ask --json's fields, plus context
+        assert {"question", "answered", "text", "entry", "score", "suggestions", "kind", "sources", "context"} <= set(
+            reply
+        )
+        assert isinstance(reply["context"], list)
+    first, following, before, thanks, fresh = replies
+    assert first["entry"] == "step-experience" and first["context"] == []
+    assert following["entry"] == "step-networking" and following["context"]  # it names what it took
+    assert before["question"] == "and the one\nbefore?" and before["entry"] == "step-experience"
+    assert thanks["kind"] == "small_talk" and not thanks["answered"]
+    assert fresh["context"] == []  # a complete new question stands on its own
+
+
+def test_each_chat_json_process_is_its_own_conversation() -> None:
+    assert json.loads(run("chat", "--json", stdin="and what comes next?\n").stdout)["context"] == []
+
+
+def test_ask_explain_prints_every_stage() -> None:
+    result = run("ask", "--explain", "how much does a CCS earn?")
+    assert result.returncode == 0, result.stderr
+    for stage in (
+        "1. normalise",
+        "2. small talk",
+        "3a. lexical candidates",
+        "3b. dense candidates",
+        "4. reader",
+        "5. decision",
+    ):
+        assert stage in result.stdout, stage
+    assert "salary-by-position" in result.stdout
+    assert run("ask", "--explain").returncode == 2  # it explains one question
+
+
+def test_a_bad_reader_flag_is_one_line_not_a_traceback() -> None:
+    env_run = run("ask", "what does a CPC earn?", reader=True)
+    assert env_run.returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "what does a CPC earn?"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MEDCODER_READER": "sometimes"},
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0 and "MEDCODER_READER" in result.stderr and "Traceback" not in result.stderr

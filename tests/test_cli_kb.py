@@ -106,3 +106,47 @@ def test_a_reference_to_an_entry_that_never_existed_is_still_its_own_problem(
     assert lines[0].startswith("salary.yaml: entry 'salary-median': figure '$1,234'")
     assert "references to this entry)" in lines[0]
     assert lines[1].endswith("unknown entry 'salary-nowhere'") and "'job-outlook'" in lines[1]
+
+
+def test_the_shipped_knowledge_base_keeps_its_matching_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every phrasing reaches its own entry and every must_not_match probe does not, through the pipeline."""
+    assert main(["kb", "check", "--matching"]) == 0, capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert out.startswith("ok: ") and "warning" not in err
+
+
+def test_a_broken_matching_promise_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A probe the entry answers fails the check. (A phrasing always reaches its entry: a question with its
+    words is answered with it, and the knowledge base check refuses a phrasing two entries share.)"""
+    copy = copy_of_the_knowledge_base(tmp_path)
+
+    def promise(raw: dict[str, Any]) -> None:
+        raw["must_not_match"] = ["how much does a CCS earn?"]  # which it answers
+
+    edit_entry(copy, "salary-by-position", promise)
+    code = main(["kb", "check", "--matching", str(copy)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "salary-by-position: must_not_match 'how much does a CCS earn?' is answered with it" in out
+    assert "warning: the answer models were built for another version" not in err  # problems first
+
+
+def test_an_edited_knowledge_base_is_warned_about_its_models(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = copy_of_the_knowledge_base(tmp_path)
+    edit_entry(copy, "salary-median", lambda raw: raw["phrasings"].append("typical coder paycheck"))
+    code, _, err = check(copy, capsys)
+    assert code == 0
+    assert "warning: the answer models were built for another version of this knowledge base" in err
+
+
+def test_a_lexicon_inconsistency_fails_the_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = copy_of_the_knowledge_base(tmp_path)
+    lexicon = copy / "lexicon.yaml"
+    lexicon.write_text(
+        lexicon.read_text(encoding="utf-8").replace("shorthand:\n", "shorthand:\n  lean: learn\n", 1), "utf-8"
+    )
+    code, out, _ = check(copy, capsys)
+    assert code == 1
+    assert any("'lean' is a real English word" in line for line in out)

@@ -30,9 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask = sub.add_parser("ask", help="answer one question, or questions from stdin with --json")
     p_ask.add_argument("question", nargs="*", help="the question (omit with --json)")
     p_ask.add_argument("--json", action="store_true", help="read questions from stdin, write JSON lines")
+    p_ask.add_argument("--explain", action="store_true", help="print every stage of the answer pipeline for it")
     p_ask.add_argument("--kb", metavar="DIR", help="knowledge base directory (default: the packaged one)")
 
     p_chat = sub.add_parser("chat", help="interactive chat in the terminal (no token, no network)")
+    p_chat.add_argument(
+        "--json", action="store_true", help="one message per stdin line, one JSON line out each (one conversation)"
+    )
     p_chat.add_argument("--kb", metavar="DIR", help="knowledge base directory (default: the packaged one)")
 
     p_salary = sub.add_parser("salary", help="pay figures with sources, or --chart FILE.png to draw them")
@@ -56,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         const="../shared/seed/article.txt",
         metavar="ARTICLE",
         help="also list the article's sentences no answer covers (a report; default ../shared/seed/article.txt)",
+    )
+    p_check.add_argument(
+        "--matching",
+        action="store_true",
+        help="also check every phrasing and must_not_match probe through the pipeline",
     )
     p_gaps = kb_sub.add_parser("gaps", help="most asked unanswered questions and answers voted not helpful")
     p_gaps.add_argument("--top", type=int, default=10, metavar="N", help="how many of each (default: 10)")
@@ -104,9 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     match args.command:
         case "ask":
-            return ask.run_ask(args.question, as_json=args.json, kb_dir=args.kb)
+            return ask.run_ask(args.question, as_json=args.json, kb_dir=args.kb, explain=args.explain)
         case "chat":
-            return ask.run_chat(kb_dir=args.kb)
+            return ask.run_chat(kb_dir=args.kb, as_json=args.json)
         case "salary":
             # Imported here so `ask` and `chat` never pay for Pillow.
             from bot.cli.salary import run_salary
@@ -117,7 +126,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return run_gaps(args.top)
         case "kb":
-            return kb.run_check(args.directory, coverage=args.coverage)
+            return kb.run_check(args.directory, coverage=args.coverage, matching=args.matching)
         case "migrate-data":
             from bot.cli.migrate import run_migrate_data
 

@@ -17,24 +17,27 @@ from typing import TextIO
 
 from bot.cli.kb import load_engine_or_report
 from bot.core import Engine, Reply, ReplyKind, Suggestion
+from bot.core.conversation import Conversations
 
 PROMPT = "you> "
 
 
-def reply_json(question: str, reply: Reply) -> str:
-    return json.dumps(
-        {
-            "question": question,
-            "answered": reply.answered,
-            "text": reply.plain,
-            "entry": reply.entry_id,
-            "score": float(reply.score),
-            "suggestions": [s.title for s in reply.suggestions],
-            "kind": reply.kind.value,
-            "sources": [{"figure": s.figure, "source": s.source, "date": s.date} for s in reply.sources],
-        },
-        ensure_ascii=False,
-    )
+def reply_json(question: str, reply: Reply, *, conversation: bool = False) -> str:
+    """One `ask --json` line; with `conversation` (for `chat --json`) also `context`: what the reply took
+    from earlier turns, each named (empty when it stood on its own)."""
+    fields = {
+        "question": question,
+        "answered": reply.answered,
+        "text": reply.plain,
+        "entry": reply.entry_id,
+        "score": float(reply.score),
+        "suggestions": [s.title for s in reply.suggestions],
+        "kind": reply.kind.value,
+        "sources": [{"figure": s.figure, "source": s.source, "date": s.date} for s in reply.sources],
+    }
+    if conversation:
+        fields["context"] = list(reply.used)
+    return json.dumps(fields, ensure_ascii=False)
 
 
 def decode_line(line: str) -> str:
@@ -57,9 +60,12 @@ def answer_lines(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
         out.flush()
 
 
-def run_ask(words: Sequence[str], *, as_json: bool, kb_dir: str | None) -> int:
+def run_ask(words: Sequence[str], *, as_json: bool, kb_dir: str | None, explain: bool = False) -> int:
     if as_json and words:
         print("medcoder-bot ask: give a question or --json (questions on stdin), not both", file=sys.stderr)
+        return 2
+    if explain and (as_json or not words):
+        print('medcoder-bot ask: --explain takes one question, e.g. ask --explain "ccs pay?"', file=sys.stderr)
         return 2
     if not as_json and not words:
         print('medcoder-bot ask: give a question, e.g. medcoder-bot ask "what does a CPC earn?"', file=sys.stderr)
@@ -69,6 +75,11 @@ def run_ask(words: Sequence[str], *, as_json: bool, kb_dir: str | None) -> int:
         return 1
     if as_json:
         answer_lines(engine, sys.stdin, sys.stdout)
+        return 0
+    if explain:
+        from bot.core.explain import explain as explained  # noqa: PLC0415  # only for maintainers
+
+        print(explained(engine, " ".join(words)))
         return 0
     reply = engine.ask(" ".join(words))
     if reply.kind is ReplyKind.SUGGEST and reply.suggestions:
@@ -96,19 +107,58 @@ def pick_prompt(count: int) -> str:
     return "Type 1 to choose it." if count == 1 else f"Type a number from 1 to {count} to choose one."
 
 
-def run_chat(kb_dir: str | None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+class Chat:
+    """One terminal conversation: the engine with the context of its last reply, as a DM has.
+
+    A "did you mean" choice is picked by its number (the terminal has no buttons); anything else is a
+    message, read against the last reply's context for ten minutes (`Conversations`).
+    """
+
+    KEY = "terminal"
+
+    def __init__(self, engine: Engine, conversations: Conversations | None = None) -> None:
+        self.engine = engine
+        self.conversations = conversations or Conversations()
+        self.choices: tuple[Suggestion, ...] = ()
+
+    def say(self, message: str) -> Reply | str:
+        """The reply to one message, or a line of help when a number picks no choice."""
+        if self.choices and message.isdecimal() and message.isascii():
+            if not 1 <= int(message) <= len(self.choices):
+                return f"There is no choice {message}. {pick_prompt(len(self.choices))}"  # the same choices stand
+            reply = self.engine.answer_entry(self.choices[int(message) - 1].entry_id)
+        else:
+            reply = self.engine.ask(message, previous=self.conversations.previous(self.KEY))
+        self.conversations.remember(self.KEY, reply.context)
+        self.choices = reply.suggestions
+        return reply
+
+
+def run_chat(
+    kb_dir: str | None, stdin: TextIO | None = None, stdout: TextIO | None = None, *, as_json: bool = False
+) -> int:
+    """The terminal chat; with `as_json`, one message per input line and one JSON object per line out
+    (`ask --json`'s fields plus `context`), a stable interface: one process is one conversation."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     engine = load_engine_or_report(kb_dir)
     if engine is None:
         return 1
+    chat = Chat(engine)
+    if as_json:
+        for line in stdin:
+            message = decode_line(line)
+            reply = chat.say(message.strip()) if message.strip() else engine.ask(message)
+            if isinstance(reply, str):
+                reply = Reply(ReplyKind.INVALID, reply)
+            stdout.write(reply_json(message, reply, conversation=True) + "\n")
+            stdout.flush()
+        return 0
     interactive = stdin.isatty()
     stdout.write(
         "Medical coding career coach. Ask a question (e.g. 'what are the steps?', 'CPC salary');"
         " 'quit' or Ctrl-D to leave.\n"
     )
-    previous: str | None = None  # the last question, for follow-ups ("and the CCS?"); this session only
-    choices: tuple[Suggestion, ...] = ()  # the last "did you mean" list, picked by number
     while True:
         if interactive:
             stdout.write(PROMPT)
@@ -121,16 +171,7 @@ def run_chat(kb_dir: str | None, stdin: TextIO | None = None, stdout: TextIO | N
             break
         if not question:
             continue
-        if choices and question.isdecimal() and question.isascii():
-            if not 1 <= int(question) <= len(choices):
-                stdout.write(f"There is no choice {question}. {pick_prompt(len(choices))}\n\n")
-                stdout.flush()
-                continue  # the same choices stand
-            reply = engine.answer_entry(choices[int(question) - 1].entry_id)
-        else:
-            reply = engine.ask(question, previous=previous)
-            previous = reply.topic or None
-        choices = reply.suggestions
-        stdout.write(format_reply(reply) + "\n\n")
+        reply = chat.say(question)
+        stdout.write((reply if isinstance(reply, str) else format_reply(reply)) + "\n\n")
         stdout.flush()
     return 0

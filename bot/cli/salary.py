@@ -47,7 +47,7 @@ def run_salary(chart: str | None, view: str | None, *, kb_dir: str | None = None
         charted = ", ".join(CHART_VIEWS)
         print(f"medcoder-bot salary: the {view} view has no chart (charts: {charted})", file=sys.stderr)
         return 2
-    engine = load_engine_or_report(kb_dir)
+    engine = load_engine_or_report(kb_dir, semantic=False)  # tables and charts: no question to read
     if engine is None:
         return 1
     if chart is None:

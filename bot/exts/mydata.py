@@ -84,7 +84,7 @@ class DeleteChoice(OwnerChoice, template=owner_choice_template(DELETE_PREFIX)):
         # Described just before deleting: anything added in between is deleted too, only not named.
         before = await store.export_member(self.owner_id)
         deleted = await store.delete_member(self.owner_id)
-        interaction.client.conversations.forget(self.owner_id)  # the in-memory follow-up context goes too
+        interaction.client.conversations.forget_member(self.owner_id)  # the in-memory follow-up context goes too
         return (
             f"Deleted everything I stored about you: {describe(before)}."
             if deleted

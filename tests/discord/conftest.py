@@ -34,10 +34,29 @@ async def fake(fake_discord: FakeDiscord) -> AsyncIterator[FakeDiscord]:
     assert fake_discord.unhandled_requests == [], "the bot called routes the fake does not implement"
 
 
+@pytest.fixture(scope="session")
+def lexical(engine: Engine) -> Engine:
+    """The same knowledge base answered by the lexical matcher alone: its "did you mean" for "coder courses"
+    is fixed, so tests of the suggestion buttons' Discord path do not depend on what the models decide."""
+    return Engine(engine.kb)
+
+
 @pytest_asyncio.fixture
-async def medcoder(
-    fake: FakeDiscord, run_bot: Callable[..., Awaitable[Any]], engine: Engine, tmp_path: Any
+async def medcoder(  # noqa: PLR0917  # pytest passes fixtures by name
+    request: pytest.FixtureRequest,
+    fake: FakeDiscord,
+    run_bot: Callable[..., Awaitable[Any]],
+    engine: Engine,
+    lexical: Engine,
+    tmp_path: Any,
 ) -> MedcoderBot:
-    """The bot, logged in and ready; closed at teardown (before `fake` checks for unknown routes)."""
+    """The bot, logged in and ready; closed at teardown (before `fake` checks for unknown routes).
+
+    A test marked `@pytest.mark.lexical` gets it answering lexically (`MEDCODER_READER=false`): a test of
+    the suggestion buttons' Discord path then has a "did you mean" that does not depend on the models.
+    """
+    if request.node.get_closest_marker("lexical") is not None:
+        bot = create_bot(make_settings(fake, tmp_path, reader=False), lexical)
+        return await run_bot(bot, guild_ready_timeout=0.1)
     bot = create_bot(make_settings(fake, tmp_path), engine)
     return await run_bot(bot, guild_ready_timeout=0.1)

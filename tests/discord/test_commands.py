@@ -126,6 +126,7 @@ async def test_ask_fallback_says_what_the_bot_can_answer(fake: FakeDiscord) -> N
     assert not components(reply.json["data"])
 
 
+@pytest.mark.lexical
 async def test_did_you_mean_buttons_answer_the_chosen_entry(fake: FakeDiscord) -> None:
     reply = await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
     body = reply.json["data"]
@@ -149,6 +150,7 @@ async def test_did_you_mean_buttons_answer_the_chosen_entry(fake: FakeDiscord) -
     ]
 
 
+@pytest.mark.lexical
 async def test_someone_elses_suggestion_click_is_answered_privately(fake: FakeDiscord) -> None:
     await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
     message = fake.last_bot_message()
@@ -164,6 +166,7 @@ async def test_someone_elses_suggestion_click_is_answered_privately(fake: FakeDi
     assert "Did you mean" in fake.get_message(message["id"])["content"]
 
 
+@pytest.mark.lexical
 async def test_a_suggestion_for_a_removed_entry_says_it_is_out_of_date(fake: FakeDiscord) -> None:
     await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
     message = fake.last_bot_message()
@@ -243,6 +246,7 @@ def user_install_payload(fake: FakeDiscord, name: str, options: dict[str, object
 
 
 @pytest.mark.parametrize("group_dm", [True, False], ids=["group DM", "foreign server"])
+@pytest.mark.lexical
 async def test_user_installed_commands_and_their_components_work_anywhere(fake: FakeDiscord, group_dm: bool) -> None:
     asked = user_install_payload(fake, "ask", {"question": "coder courses"}, group_dm=group_dm)
     await fake.dispatch("INTERACTION_CREATE", asked)

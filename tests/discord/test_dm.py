@@ -32,6 +32,7 @@ async def test_a_dm_is_answered_in_the_dm_channel_without_a_prefix(
     assert not any("CPC make" in record.getMessage() for record in caplog.records)  # DM text is never logged
 
 
+@pytest.mark.lexical
 @pytest.mark.usefixtures("medcoder")
 async def test_did_you_mean_in_a_dm_is_answered_in_place(fake: FakeDiscord) -> None:
     await fake.send_dm("coder courses")

@@ -67,6 +67,7 @@ async def test_an_expired_interaction_is_logged_and_the_handler_does_not_raise(
     assert all(r.status == 404 for r in fake.find_requests("POST", CALLBACK))
 
 
+@pytest.mark.lexical
 async def test_unexpected_error_in_a_button_gives_a_ref(
     fake: FakeDiscord, medcoder: MedcoderBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -27,16 +27,18 @@ RunBot = Callable[..., Awaitable[Any]]
 
 
 async def start(fake: FakeDiscord, run_bot: RunBot, engine: Engine, tmp_path: Path, **settings: Any) -> MedcoderBot:
+    """The bot answering lexically: votes and counts are about reply kinds, and its "did you mean" for
+    "coder courses" is fixed whatever the models decide."""
     clock = FakeClock()
     bot: MedcoderBot = await run_bot(
-        create_bot(make_settings(fake, tmp_path, **settings), engine, clock), guild_ready_timeout=0.1
+        create_bot(make_settings(fake, tmp_path, reader=False, **settings), engine, clock), guild_ready_timeout=0.1
     )
     return bot
 
 
 @pytest_asyncio.fixture
-async def bot(fake: FakeDiscord, run_bot: RunBot, engine: Engine, tmp_path: Path) -> MedcoderBot:
-    return await start(fake, run_bot, engine, tmp_path)
+async def bot(fake: FakeDiscord, run_bot: RunBot, lexical: Engine, tmp_path: Path) -> MedcoderBot:
+    return await start(fake, run_bot, lexical, tmp_path)
 
 
 async def written(bot: MedcoderBot) -> None:
@@ -190,9 +192,9 @@ async def test_long_questions_are_shortened_and_invalid_ones_ignored(fake: FakeD
 
 
 async def test_unanswered_keeps_at_most_the_cap(
-    fake: FakeDiscord, run_bot: RunBot, engine: Engine, tmp_path: Path
+    fake: FakeDiscord, run_bot: RunBot, lexical: Engine, tmp_path: Path
 ) -> None:
-    bot = await start(fake, run_bot, engine, tmp_path, unanswered_cap=2)
+    bot = await start(fake, run_bot, lexical, tmp_path, unanswered_cap=2)
     clock = bot.clock
     assert isinstance(clock, FakeClock)
     for question in ("pizza recipe", "tell me a joke", "pizza recipe", "what is the weather"):
@@ -204,8 +206,8 @@ async def test_unanswered_keeps_at_most_the_cap(
     assert rows(bot, "SELECT COUNT(*) FROM unanswered") == [(2,)]
 
 
-async def test_setting_off_stores_nothing(fake: FakeDiscord, run_bot: RunBot, engine: Engine, tmp_path: Path) -> None:
-    bot = await start(fake, run_bot, engine, tmp_path, record_unanswered=False)
+async def test_setting_off_stores_nothing(fake: FakeDiscord, run_bot: RunBot, lexical: Engine, tmp_path: Path) -> None:
+    bot = await start(fake, run_bot, lexical, tmp_path, record_unanswered=False)
     assert bot.unanswered is None
     await ask(fake, "pizza recipe")
     await ask(fake, "coder courses")

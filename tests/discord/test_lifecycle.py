@@ -59,14 +59,16 @@ async def test_a_rejected_token_raises_login_failure(fake: FakeDiscord, engine: 
     assert fake.connections == []
 
 
-async def test_suggestion_buttons_still_work_after_a_restart(fake: FakeDiscord, engine: Engine, tmp_path: Path) -> None:
-    first = create_bot(make_settings(fake, tmp_path), engine)
+async def test_suggestion_buttons_still_work_after_a_restart(
+    fake: FakeDiscord, lexical: Engine, tmp_path: Path
+) -> None:
+    first = create_bot(make_settings(fake, tmp_path, reader=False), lexical)
     async with running_bot(first, fake, guild_ready_timeout=0.1):
         await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
         await reply_to(fake, await fake.invoke_slash("steps"))
     suggestions, steps = fake.bot_messages()
 
-    second = create_bot(make_settings(fake, tmp_path), engine)
+    second = create_bot(make_settings(fake, tmp_path, reader=False), lexical)
     async with running_bot(second, fake, guild_ready_timeout=0.1):
         clicked = await reply_to(fake, await fake.click(suggestions, "medcoder:ask:where-to-study"))
         chosen = await reply_to(fake, await fake.select(steps, "medcoder:steps", ["step-experience"]))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import MedcoderBot
 from tests.discord.helpers import components, reply_to
 from tests.fakediscord import FakeDiscord
 
 
+@pytest.mark.lexical
 async def test_buttons_sent_without_a_kept_view_still_work(fake: FakeDiscord, medcoder: MedcoderBot) -> None:
     reply = await reply_to(fake, await fake.invoke_slash("ask", {"question": "coder courses"}))
     button = components(reply.json["data"])[0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.discord.helpers import assert_pings_nobody, dm_messages_path, message_bodies, reply_to
 from tests.fakediscord import FakeDiscord, payloads, wait_for_handlers
 
@@ -16,6 +18,7 @@ def mention_bomb(fake: FakeDiscord) -> tuple[str, list[str]]:
     return " ".join([*raw, "cpc pay **now** @everyone"]), raw
 
 
+@pytest.mark.lexical
 async def test_a_question_full_of_mentions_pings_nobody(fake: FakeDiscord, medcoder: object) -> None:
     question, raw = mention_bomb(fake)
     public = await reply_to(fake, await fake.invoke_slash("ask", {"question": question}))
@@ -23,9 +26,12 @@ async def test_a_question_full_of_mentions_pings_nobody(fake: FakeDiscord, medco
     await reply_to(fake, await fake.invoke_slash("ask", {"question": question}, dm=True))
     await fake.send_dm(question)
     await fake.wait_for_request("POST", dm_messages_path(fake))
-    # and the component paths: a did-you-mean click and a step choice
-    await reply_to(fake, await fake.invoke_slash("ask", {"question": f"{raw[0]} {raw[2]} coder courses"}))
-    await reply_to(fake, await fake.click(fake.last_bot_message(), "medcoder:ask:where-to-study"))
+    # and the component paths: a did-you-mean click and a step choice (asked in a channel of its own, so the
+    # member's earlier questions there are no context for it)
+    elsewhere = fake.add_text_channel(fake.guild, "elsewhere")
+    mentions = f"{raw[0]} {raw[2]} coder courses"
+    await reply_to(fake, await fake.invoke_slash("ask", {"question": mentions}, channel=elsewhere))
+    await reply_to(fake, await fake.click(fake.last_bot_message(elsewhere), "medcoder:ask:where-to-study"))
     await reply_to(fake, await fake.invoke_slash("steps"))
     await reply_to(fake, await fake.select(fake.last_bot_message(), "medcoder:steps", ["step-education"]))
     await wait_for_handlers()

@@ -48,7 +48,8 @@ class Ask(commands.Cog):
         question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
         private: bool = False,
     ) -> None:
-        reply = self.bot.answer(question)
+        # One conversation per member and channel: a follow-up `/ask` ("and the CCS?") reads against the last.
+        reply = await self.bot.answer(question, conversation=(interaction.user.id, interaction.channel_id))
         await respond(interaction, compose(reply, question=question), ephemeral=private, view=reply_view(reply))
         note_unanswered(self.bot, reply, question)
         if reply.answered and reply.entry_id and interaction.guild_id is not None and self.bot.topics is not None:

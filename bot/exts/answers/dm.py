@@ -53,8 +53,7 @@ class DirectMessages(commands.Cog):
                 await message.channel.send(SLOW_DOWN)
                 return
             member = message.author.id
-            reply = self.bot.answer(message.content, previous=self.bot.conversations.previous(member))
-            self.bot.conversations.remember(member, reply.topic)
+            reply = await self.bot.answer(message.content, conversation=member)
             view = reply_view(reply)
             if view is None:
                 await message.channel.send(compose(reply))
