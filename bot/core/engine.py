@@ -129,8 +129,11 @@ class Engine:
         self.segmenter = Segmenter(kb.lexicon.questions)
         self._bundled = Bundled(kb.lexicon.bundled_topic)
         self._bare = frozenset(kb.lexicon.follow_ups.bare)
+        # Phrase by phrase: "best paying" is one canonical token of its own, which the words apart are not.
         self._follow_up_tokens = frozenset(
-            self.kb.normalizer.tokens(" ".join(self.follow_ups.vocabulary), correct=False)
+            token
+            for phrase in (*self.follow_ups.phrases, *self.follow_ups.vocabulary)
+            for token in self.kb.normalizer.tokens(phrase, correct=False)
         )
         # Answers never change after load, so each is rendered once rather than on every ask.
         self._blocks = {entry.id: self.block(entry) for entry in kb.entries.values()}
@@ -218,6 +221,15 @@ class Engine:
                 return Reply(ReplyKind.SMALL_TALK, text, topic=_topic(previous), context=previous)
         if bundled is not None and reply.kind is ReplyKind.ANSWER and not self._bundled.said_by(reply.entry_id):
             reply = self._compose(reply, reply.blocks, (*reply.notes, self._bundled.note), reply.missing)
+        if (
+            previous is not None
+            and reply.answered
+            and reply.entry_id == previous.entry_id
+            and self.follow_ups.asks_cause_of_ranking(question)
+        ):
+            # "why does the CCS pay more?" right after the table that shows it: the reason is not in the answer
+            # just given, and the article gives no other.
+            return self._nothing_more(previous)
         return self._leave_context(reply, question, previous)
 
     def _point_back(self, question: str, tokens: list[str], context: Context) -> Reply | None:
@@ -257,14 +269,32 @@ class Engine:
         stands_for, asked = follow.stands_for(pronoun.group(0), context)
         if not stands_for:
             return None
+        if context.entry_id is not None and follow.asks_cause_of_ranking(question):
+            return self._nothing_more(context)  # "why do those pay more?" after the top states
         if not asked and self._resolve(question, tokens, None).answered:
             return None  # "how much do they make?" after the top states: a question of its own, about coders
-        name = " and ".join(self.kb.lexicon.entities.get(e, e) for e in stands_for)
+        names = [self.kb.lexicon.entities.get(e, e) for e in stands_for]
+        name = " and ".join(names)
         rewritten = follow.replace_pronoun(question, name)
         reply = self._resolve(rewritten, self.kb.normalizer.tokens(rewritten), None)
+        if len(names) > 1:
+            # "what are their full names?" after the AAPC and AHIMA: each one's answer, when they differ.
+            asked_of_each = [follow.replace_pronoun(question, one) for one in names]
+            each = [self._resolve(q, self.kb.normalizer.tokens(q), None) for q in asked_of_each]
+            answers = {r.entry_id: r for r in each if r.kind is ReplyKind.ANSWER and r.entry_id is not None}
+            if len(answers) > 1:
+                blocks = tuple(block for r in answers.values() for block in r.blocks)
+                reply = self._compose(next(iter(answers.values())), blocks, (), ())
         if reply.answered or reply.known_gap:
             return self._leave_context(replace(reply, used=(name,)), rewritten, context)
         return None
+
+    def _nothing_more(self, context: Context) -> Reply:
+        """The reply to a message that asks past what the article says on the answer just given (the cause of
+        a ranking it shows): the same topic stays, so a next follow-up still reads against it."""
+        title = self.kb.entries[str(context.entry_id)].title
+        text = NOTHING_MORE.format(title=title)
+        return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context, used=(title,))
 
     def _other_kind(self, question: str, context: Context) -> bool:
         """Whether the message asks about another kind of thing than the list shown ("which states ...")."""
@@ -282,10 +312,14 @@ class Engine:
 
     def _figures_named(self, question: str, context: Context) -> list[Figure]:
         """Figures of another entry that a comparison names ("... than the national median?", "does any sector
-        pay under that?"): its words that do not only point, read as a question of their own; the rows
-        naming what it names, or all of them."""
-        pointing = self.follow_ups.pointing_words
-        words = [w for w in self.kb.normalizer.surface(question) if w not in pointing]
+        pay under that?"): its words that neither point nor carry nor stop, read as a question of their own;
+        the rows naming what it names, or all of them."""
+        carrying = self.follow_ups.pointing_words | self.follow_ups.filler_words
+        words = [
+            w
+            for w in self.kb.normalizer.surface(question)
+            if w not in carrying and self.kb.normalizer.tokens(w, correct=False)  # no stop word ("do any of")
+        ]
         tokens = self.kb.normalizer.tokens(" ".join(words), correct=False)
         if not set(tokens) - set(context.topic.split()) - self._bare:
             return []

@@ -89,7 +89,9 @@ class FollowUps:
         )
         self.pointing_words = _single_words(pointing)
         # ...and with the words that carry a pointing message along ("the second one", "what comes next").
-        self.vocabulary = self.pointing_words | _single_words((*words.anchors, *words.filler))
+        self.phrases = (*pointing, *words.anchors, *words.filler)
+        self.filler_words = _single_words(words.filler)
+        self.vocabulary = self.pointing_words | _single_words(self.phrases)
 
     def pointer(self, text: str, context: Context, named: int | None = None) -> Pointer | None:
         """The item of `context.items` the message picks, if any: "step 3", "the second one", "the last
@@ -136,6 +138,12 @@ class FollowUps:
     def asks_reason(self, text: str) -> bool:
         """Whether the message asks why something is so."""
         return self._reasons.search(text) is not None
+
+    def asks_cause_of_ranking(self, text: str) -> bool:
+        """Whether the message asks why one thing ranks above another ("why does the CCS pay more?"): figures
+        shown never say, where an answer may well say why something matters."""
+        ranks = self._higher.search(text) or self._lower.search(text) or self._compare.search(text)
+        return self.asks_reason(text) and ranks is not None
 
     def asks_provenance(self, text: str) -> bool:
         """Whether the message asks where a figure shown comes from, or when."""

@@ -396,3 +396,50 @@ def test_small_talk_no_phrase_covers_is_recognised_by_its_examples(engine: Engin
     assert lexical.ask("lol").kind is ReplyKind.SMALL_TALK  # a phrase needs no model
     assert any(lexical.ask(e).kind is not ReplyKind.SMALL_TALK for e in uncovered)
     assert engine.ask("how much does a CCS earn?").kind is not ReplyKind.SMALL_TALK
+
+
+# --- follow-ups read more carefully (issue 24): each failed before its change ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("previous", "question"),
+    [
+        ("how much do CPC and CCS coders make?", "how come the ccs is paid more?"),
+        ("where do coders earn the most?", "why would those states pay better?"),
+    ],
+)
+def test_the_cause_of_a_ranking_just_shown_is_not_in_the_article(engine: Engine, previous: str, question: str) -> None:
+    first = engine.ask(previous)
+    reply = engine.ask(question, previous=first.context)
+    assert reply.kind is ReplyKind.FALLBACK and reply.text.startswith("The article says nothing more on that")
+
+
+def test_a_why_the_answer_itself_explains_is_still_answered(engine: Engine) -> None:
+    """Only the cause of a ranking is refused: why accurate codes matter is in the answer on their purpose."""
+    first = engine.ask("what are medical codes for?")
+    reply = engine.ask("why is it important to get them right?", previous=first.context)
+    assert reply.answered
+
+
+def test_their_names_after_two_organisations_gives_both(engine: Engine) -> None:
+    first = engine.ask("which organizations offer coding certifications?")
+    reply = engine.ask("what are their full names?", previous=first.context)
+    assert reply.answered
+    assert "American Academy of Professional Coders" in reply.text
+    assert "American Health Information Management Association" in reply.text
+
+
+def test_a_comparison_with_a_figure_of_another_entry(engine: Engine) -> None:
+    first = engine.ask("median pay by employment sector?")
+    reply = engine.ask("are any of those above the national median?", previous=first.context)
+    assert reply.answered and "$44,090" in reply.text and "$47,040" in reply.text
+
+
+def test_best_paying_after_a_table_picks_from_that_table(engine: Engine) -> None:
+    first = engine.ask("median pay by employment sector?")
+    reply = engine.ask("which one is the highest paying?", previous=first.context)
+    assert reply.answered and "highest is **outpatient care centers" in reply.text
+
+
+def test_thanks_with_you_are_the_best_is_small_talk(engine: Engine) -> None:
+    assert engine.ask("thanks, you're the best").kind is ReplyKind.SMALL_TALK
