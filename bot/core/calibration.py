@@ -55,12 +55,14 @@ class Calibration:
     lexical_candidates: int = 3  # the matcher's best entries the reader reads...
     dense_candidates: int = 3  # ...the encoder's nearest entries added to them...
     read_at_most: int = 4  # ...and at most this many in all, per question
+    reads_per_message: int = 4  # questions the reader reads for one message; past it, the lexical decision
 
 
+_KEPT = frozenset({"read_at_most", "reads_per_message"})  # candidates-section keys named as the fields are
 _SECTIONS = {
     "lexical": lambda key: key,
     "reader": lambda key: f"read_{key}",
-    "candidates": lambda key: "read_at_most" if key == "read_at_most" else f"{key}_candidates",
+    "candidates": lambda key: key if key in _KEPT else f"{key}_candidates",
 }
 
 
@@ -88,9 +90,9 @@ def dump(calibration: Calibration, weights: MatcherWeights, path: Path = CALIBRA
     out: dict[str, dict[str, Any]] = {section: {} for section in _SECTIONS}
     for f in fields(Calibration):
         value = getattr(calibration, f.name)
-        if f.name.startswith("read_") and f.name != "read_at_most":
+        if f.name.startswith("read_") and f.name not in _KEPT:
             out["reader"][f.name.removeprefix("read_")] = value
-        elif f.name == "read_at_most" or f.name.endswith("_candidates"):
+        elif f.name in _KEPT or f.name.endswith("_candidates"):
             out["candidates"][f.name.removesuffix("_candidates")] = value
         else:
             out["lexical"][f.name] = value

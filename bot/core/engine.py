@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -174,7 +175,18 @@ class Engine:
         keeps a conversation: a message pointing back at it ("the next one?", "which pays more?", "what
         are their names?") or continuing it ("and the CCS?", "why?") is read against it. Every reply
         carries the context it leaves in turn.
+
+        The reader reads at most `reads_per_message` questions for one message (its parts, its focus,
+        a follow-up's readings); past that, the lexical decision stands, so no message costs more than
+        that many readings (per thread: the bot answers in several at once).
         """
+        budget = _READS_LEFT.set([self.calibration.reads_per_message])
+        try:
+            return self._ask(question, previous)
+        finally:
+            _READS_LEFT.reset(budget)
+
+    def _ask(self, question: str, previous: Context | None) -> Reply:
         if len(question) > MAX_QUESTION_CHARS:
             return Reply(
                 ReplyKind.INVALID,
@@ -559,10 +571,18 @@ class Engine:
 
     def _reads_as_answer(self, text: str, entry_id: str) -> bool:
         """Whether the reader is sure `entry_id` answers `text` (lexical only: never, to be safe)."""
-        if self.reading is None:
-            return False
-        found = {c.entry_id: c.read for c in self.reading.candidates(text, [Match(entry_id, 100.0)])}
+        found = {c.entry_id: c.read for c in self._read(text, [Match(entry_id, 100.0)]) or []}
         return found.get(entry_id, 0.0) >= self.calibration.read_answer
+
+    def _read(self, text: str, shortlist: list[Match]) -> list[Candidate] | None:
+        """The reader's candidates for `text`, or None without models or once this message's readings
+        are spent (`ask`)."""
+        left = _READS_LEFT.get()
+        if self.reading is None or (left is not None and left[0] <= 0):
+            return None
+        if left is not None:
+            left[0] -= 1
+        return self.reading.candidates(text, shortlist)
 
     def _swapped(self, context: Context, tokens: list[str]) -> str | None:
         """The previous question with the thing it named replaced by the one the follow-up names, when the
@@ -613,11 +633,8 @@ class Engine:
             if entry.kind == "gap":
                 return Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{self.kb.can_answer}", entry.id, 100.0)
             return self._answer(entry, 100.0)
-        shortlist = ranked[: self.calibration.lexical_candidates]
-        return self.read_decide(
-            self.reading.candidates(read or question or " ".join(tokens), shortlist),
-            lexical,
-        )
+        candidates = self._read(read or question or " ".join(tokens), ranked[: self.calibration.lexical_candidates])
+        return lexical if candidates is None else self.read_decide(candidates, lexical)
 
     def read_decide(self, candidates: list[Candidate], lexical: Reply) -> Reply:
         """The decision on the reader's verdicts: answer, both, a known gap, "did you mean", or a fallback.
@@ -790,7 +807,8 @@ class Engine:
         )
 
 
-# A follow-up made only of these asks about the previous question ("why?", "where?").
+# The reader's readings left for the message being answered, per thread (`Engine.ask`); None outside `ask`.
+_READS_LEFT: ContextVar[list[int] | None] = ContextVar("reads_left", default=None)
 
 _SPACES = re.compile(r"[^\S\n]+")
 _LINE_BREAKS = re.compile(r" ?\n[\s]*")

@@ -9,7 +9,8 @@ import pytest
 
 from bot.core import Engine
 from bot.core.calibration import CALIBRATION, CALIBRATION_FILE, MATCHER_WEIGHTS, Calibration, dump, load
-from bot.core.matcher import PHRASING_WEIGHT
+from bot.core.matcher import PHRASING_WEIGHT, Match
+from bot.core.reading import Candidate
 
 
 def test_the_file_round_trips_and_is_what_the_engine_uses(engine: Engine, tmp_path: Path) -> None:
@@ -49,3 +50,26 @@ def test_thresholds_change_decisions(engine: Engine) -> None:
     question = "what pay can someone with a CCS expect?"  # not word for word a phrasing
     assert engine.ask(question).answered
     assert not strict.ask(question).answered
+
+
+def test_one_message_is_read_at_most_reads_per_message_times(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message of many questions and chatter costs a bounded number of readings; the rest is lexical."""
+    assert engine.reading is not None
+    calls: list[str] = []
+    real = engine.reading.candidates
+
+    def counted(text: str, shortlist: list[Match]) -> list[Candidate]:
+        calls.append(text)
+        return real(text, shortlist)
+
+    monkeypatch.setattr(engine.reading, "candidates", counted)
+    chatty = (
+        "hi all. I'm new. what does a CPC earn? and the CCS? how long is the exam? what are the steps? "
+        "is the job outlook good? which states pay most? what skills do I need? is it remote?"
+    )
+    reply = engine.ask(chatty)
+    assert reply.answered
+    assert 1 <= len(calls) <= engine.calibration.reads_per_message
+    calls.clear()
+    engine.ask("what does a CPC earn?")
+    assert len(calls) == 1  # the budget is per message, not spent by the one before
