@@ -55,7 +55,7 @@ class Calibration:
     lexical_candidates: int = 3  # the matcher's best entries the reader reads...
     dense_candidates: int = 3  # ...the encoder's nearest entries added to them...
     read_at_most: int = 4  # ...and at most this many in all, per question
-    reads_per_message: int = 4  # questions the reader reads for one message; past it, the lexical decision
+    reads_per_message: int = 2  # questions the reader reads for one message; past it, the lexical decision
 
 
 _KEPT = frozenset({"read_at_most", "reads_per_message"})  # candidates-section keys named as the fields are
