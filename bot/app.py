@@ -115,10 +115,6 @@ class MedcoderBot(commands.Bot):
             # The spelling corrector's word list, read off the event loop now rather than on it when the
             # first misspelt question arrives (~40 ms); a damaged install stops start-up here, not a reply.
             await asyncio.to_thread(english_words)
-            if self.engine.reading is None and self.settings.reader:
-                # The semantic models take a second or so to load: in a thread, after start-up, so the bot is
-                # ready as fast as without them; until they are in, answers are lexical only.
-                self._reading = asyncio.create_task(self._load_reading(), name="medcoder-load-models")
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.commands_only:
@@ -207,6 +203,11 @@ class MedcoderBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("Connected as %s (id %s) to %d guilds", self.user, self.user and self.user.id, len(self.guilds))
+        if self._reading is None and self.engine.reading is None and self.settings.reader and not self.commands_only:
+            # The semantic models take a fraction of a second of CPU and 70 MB to load: in a thread, once
+            # ready (the first time: on_ready fires on every reconnect), so login is not slowed by them;
+            # until they are in, answers are lexical only.
+            self._reading = asyncio.create_task(self._load_reading(), name="medcoder-load-models")
 
 
 def sharding(settings: Settings) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from bot.core.yamlfile import read_yaml
+
 CALIBRATION_FILE = Path(str(resources.files("bot.core") / "data" / "calibration.yaml"))
 
 
@@ -69,7 +71,7 @@ _SECTIONS = {
 def load(path: Path = CALIBRATION_FILE) -> tuple[Calibration, MatcherWeights]:
     """The calibration and the matcher's weights from the file; a missing key keeps its default, an unknown
     key is an error (a typo must not silently leave a default in force)."""
-    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw: dict[str, Any] = read_yaml(path) or {}
     known = {f.name for f in fields(Calibration)}
     values: dict[str, Any] = {}
     for section, rename in _SECTIONS.items():

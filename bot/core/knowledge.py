@@ -23,12 +23,11 @@ import yaml
 from bot.core.models import Entry, Lexicon, ModelError, number
 from bot.core.normalize import Normalizer
 from bot.core.smalltalk import SMALL_TALK_FILE, SmallTalk
+from bot.core.yamlfile import read_yaml
 
 LEXICON_FILE = "lexicon.yaml"
 # The lexicon, the small talk, and what `kb check --coverage` leaves out on purpose.
 NOT_ENTRIES = {LEXICON_FILE, SMALL_TALK_FILE, "omissions.yaml"}
-# libyaml's C parser when present (about 10x faster, most of the load time); same safe subset.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +149,7 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
 
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        return read_yaml(path)
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(path.name, None, None, f"cannot read: {exc}"))
     except yaml.YAMLError as exc:

@@ -4,14 +4,19 @@ Why both kinds of candidate: the lexical matcher finds entries that share words 
 encoder finds those that share its meaning ("is this job going anywhere" shares no word with the outlook
 entry). Neither can tell "on the topic" from "answers it", so the reader, a cross-encoder, reads the
 question with each candidate's text and gives the probability that the entry answers it; the decision
-(`bot.core.decide`) is taken on that.
+(`Engine.read_decide`) is taken on that.
 
 What the reader is shown of a long chatty message is its question: the question sentences and the one
 before them, at most `FOCUS_WORDS` words from the end, since the reader sees a fixed number of tokens.
+
+Readings are remembered (`READINGS_KEPT`, least recently used out): the same text with the same lexical
+candidates always reads the same, and members ask the same few questions over and over ("what are the
+steps?"), so a repeat costs a dictionary look-up instead of 20 ms of CPU (`bench/discord_e2e.py`).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +29,7 @@ if TYPE_CHECKING:
     from bot.core.segment import Segmenter
 
 FOCUS_WORDS = 40
+READINGS_KEPT = 2048  # about 1 MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,7 @@ class Reading:
         self.texts = {entry.id: reader_text(entry) for entry in kb}
         self.dense_candidates = dense_candidates
         self.read_at_most = read_at_most
+        self._remembered = functools.lru_cache(maxsize=READINGS_KEPT)(self._read)
         examples = kb.small_talk.examples()
         self._talk_intents = [intent for intent, _ in examples]
         self._talk_vectors = self.index.embed_texts(small_talk_texts(kb))
@@ -62,10 +69,16 @@ class Reading:
 
     def candidates(self, question: str, lexical: list[Match]) -> list[Candidate]:
         """The lexical candidates and the encoder's nearest entries, each read with the question; best read first."""
-        text = self.text(question)
+        return list(self._remembered(self.text(question), tuple((m.entry_id, m.score) for m in lexical)))
+
+    def forget(self) -> None:
+        """Forget every remembered reading (`bench/pipeline.py` times readings, not look-ups)."""
+        self._remembered.cache_clear()
+
+    def _read(self, text: str, lexical: tuple[tuple[str, float], ...]) -> tuple[Candidate, ...]:
         vector = self.models.embed([text])[0]
         dense = dict(self.index.rank(vector, self.dense_candidates))
-        lexical_scores = {m.entry_id: m.score for m in lexical}
+        lexical_scores = dict(lexical)
         # Alternate lexical and dense picks so a short budget still holds the best of each.
         ordered: list[str] = []
         for pair in zip(
@@ -74,7 +87,7 @@ class Reading:
             ordered.extend(entry_id for entry_id in pair if entry_id and entry_id not in ordered)
         chosen = ordered[: self.read_at_most]
         if not chosen:
-            return []
+            return ()
         probabilities = self.models.read(text, [self.texts[entry_id] for entry_id in chosen])
         found = [
             Candidate(
@@ -85,7 +98,7 @@ class Reading:
             )
             for entry_id, probability in zip(chosen, probabilities, strict=True)
         ]
-        return sorted(found, key=lambda c: c.read, reverse=True)
+        return tuple(sorted(found, key=lambda c: c.read, reverse=True))
 
     def small_talk(self, question: str) -> tuple[str | None, float]:
         """The small-talk intent whose example is nearest the message, and the cosine (None, 0 without examples)."""

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.core.normalize import clean
+from bot.core.yamlfile import read_yaml
 
 SMALL_TALK_FILE = "small_talk.yaml"
 GREETING = "greeting"
@@ -85,7 +84,7 @@ class SmallTalk:
 
     @classmethod
     def load(cls, path: Path) -> SmallTalk:
-        return cls.parse(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return cls.parse(read_yaml(path))
 
     def classify(self, text: str) -> str | None:
         """The intent `text` is, or None when it holds anything else (such as a question)."""

@@ -98,3 +98,15 @@ def test_answering_never_imports_torch() -> None:
 @pytest.mark.parametrize("name", FILES)
 def test_model_files_ship_in_the_package(name: str) -> None:
     assert (MODELS_DIR / name).is_file()
+
+
+def test_a_repeated_question_is_read_once(engine: Engine) -> None:
+    """The same text with the same candidates reads the same: the second time is a look-up."""
+    assert engine.reading is not None
+    engine.reading.forget()
+    first = engine.ask("is medical coding stressful at all?")
+    before = engine.reading._remembered.cache_info()
+    again = engine.ask("is medical coding stressful at all?")
+    after = engine.reading._remembered.cache_info()
+    assert again == first
+    assert after.hits > before.hits and after.misses == before.misses
