@@ -91,7 +91,7 @@ class MedcoderBot(commands.Bot):
         # Each conversation's context (a member's DM, a member's `/ask` in one channel), for follow-ups
         # ("and the CCS?", "the next one?"): memory only, ten minutes.
         self.conversations = Conversations()
-        self._reading: asyncio.Task[None] | None = None  # the semantic models, loading after start-up
+        self._warm_up: asyncio.Task[None] | None = None  # the word list and models, loading once ready
         self.clock: Clock = clock or SystemClock()
         self._store: Store | None = None
         self.unanswered = None
@@ -112,9 +112,6 @@ class MedcoderBot(commands.Bot):
                 self.unanswered.start()
             self.topics = TopicCounter(self.store, clock=self.clock)
             self.topics.start()
-            # The spelling corrector's word list, read off the event loop now rather than on it when the
-            # first misspelt question arrives (~40 ms); a damaged install stops start-up here, not a reply.
-            await asyncio.to_thread(english_words)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.commands_only:
@@ -132,7 +129,13 @@ class MedcoderBot(commands.Bot):
         self._metrics_server = await monitoring.start_server(self, self.store, self.metrics, host, port)
         log.info("Serving /healthz and /metrics on %s:%d", host, port)
 
-    async def _load_reading(self) -> None:
+    async def _load_in_background(self) -> None:
+        """Once ready, in a thread: the spelling corrector's word list (~40 ms, else the first misspelt
+        question pays it), then the semantic models (a fraction of a second of CPU and 120 MB). Neither
+        delays login; until the models are in, answers are lexical only."""
+        await asyncio.to_thread(english_words)
+        if self.engine.reading is not None or not self.settings.reader:
+            return
         try:
             reading = await asyncio.to_thread(self.engine.load_reading)
         except Exception:  # a damaged install: keep answering, lexically, and say so loudly
@@ -173,8 +176,8 @@ class MedcoderBot(commands.Bot):
     async def close(self) -> None:
         """Stop Discord first (extensions unload, schedulers stop), then the metrics server, write the
         pending counts, then close the database."""
-        if self._reading is not None and not self._reading.done():
-            self._reading.cancel()  # the thread finishes on its own; nothing waits for it
+        if self._warm_up is not None and not self._warm_up.done():
+            self._warm_up.cancel()  # the thread finishes on its own; nothing waits for it
         try:
             await super().close()
         finally:
@@ -203,11 +206,8 @@ class MedcoderBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("Connected as %s (id %s) to %d guilds", self.user, self.user and self.user.id, len(self.guilds))
-        if self._reading is None and self.engine.reading is None and self.settings.reader and not self.commands_only:
-            # The semantic models take a fraction of a second of CPU and 70 MB to load: in a thread, once
-            # ready (the first time: on_ready fires on every reconnect), so login is not slowed by them;
-            # until they are in, answers are lexical only.
-            self._reading = asyncio.create_task(self._load_reading(), name="medcoder-load-models")
+        if self._warm_up is None and not self.commands_only:  # the first time: on_ready fires on every reconnect
+            self._warm_up = asyncio.create_task(self._load_in_background(), name="medcoder-warm-up")
 
 
 def sharding(settings: Settings) -> dict[str, Any]:

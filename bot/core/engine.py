@@ -125,7 +125,7 @@ class Engine:
         self.kb = kb
         self.calibration = calibration
         self.matcher = matcher or Matcher(kb)
-        self.reading = reading
+        self.reading: Reading | None = None  # set by `attach`
         self.follow_ups = FollowUps(kb.lexicon.follow_ups)
         self.segmenter = Segmenter(kb.lexicon.questions)
         self._bundled = Bundled(kb.lexicon.bundled_topic)
@@ -139,7 +139,10 @@ class Engine:
         # Answers never change after load, so each is rendered once rather than on every ask.
         self._blocks = {entry.id: self.block(entry) for entry in kb.entries.values()}
         self._rendered = {entry_id: render.markdown((block,)) for entry_id, block in self._blocks.items()}
-        self._phrased = self._phrasings()
+        # Phrasing -> entry, for the reader's decisions only: built when a reader is attached (`attach`).
+        self._phrased: dict[tuple[str, ...], str] = {}
+        if reading is not None:
+            self.attach(reading)
 
     @classmethod
     def load(cls, directory: str | Path | None = None, *, semantic: bool = True) -> Engine:
@@ -166,6 +169,7 @@ class Engine:
 
     def attach(self, reading: Reading) -> None:
         """Answer with the semantic reader from now on (the bot attaches it once its models have loaded)."""
+        self._phrased = self._phrasings()
         self.reading = reading
 
     def ask(self, question: str, previous: Context | None = None) -> Reply:

@@ -223,11 +223,17 @@ def test_run_with_invalid_settings_exits_2_with_one_line(
     assert line.startswith(expected), line
 
 
-async def test_the_spelling_word_list_is_read_at_start_up_not_on_the_first_question(
+async def test_the_spelling_word_list_is_read_once_ready_not_on_the_first_question(
     fake: FakeDiscord, run_bot: Callable[..., Any], engine: Engine, tmp_path: Path
 ) -> None:
+    """In the background once ready (login is not delayed by it), before anyone has asked anything."""
     english_words.cache_clear()
     assert english_words.cache_info().currsize == 0
     bot = await run_bot(create_bot(make_settings(fake, tmp_path), engine), guild_ready_timeout=0.1)
     assert bot.is_ready()
+    for _ in range(100):
+        if english_words.cache_info().currsize == 1:
+            break
+        await asyncio.sleep(0.02)
     assert english_words.cache_info().currsize == 1
+    assert english_words.cache_info().hits == 0  # read by the warm-up: no question has looked it up yet
