@@ -133,7 +133,10 @@ class MedcoderBot(commands.Bot):
         """Once ready, in a thread: the spelling corrector's word list (~40 ms, else the first misspelt
         question pays it), then the semantic models (a fraction of a second of CPU and 120 MB). Neither
         delays login; until the models are in, answers are lexical only."""
-        await asyncio.to_thread(english_words)
+        try:
+            await asyncio.to_thread(english_words)
+        except Exception:  # a damaged word list: spelling goes uncorrected; still load the models
+            log.exception("The spelling corrector's word list could not be read")
         if self.engine.reading is not None or not self.settings.reader:
             return
         try:
@@ -244,7 +247,7 @@ def create_bot(
     cls = MedcoderBot if settings.shard_count is None else ShardedMedcoderBot
     return cls(
         settings=settings,
-        # The semantic models load in the bot's own start-up, in a thread (see `setup_hook`).
+        # The semantic models load in the bot's own start-up, in a thread once ready (`on_ready`).
         engine=engine if engine is not None else Engine.load(semantic=False),
         clock=clock,
         commands_only=commands_only,

@@ -115,11 +115,11 @@ def _flag(value: object) -> bool:
     raise ValueError(f"must be true or false, got {value!r}")
 
 
-def reader_enabled(environ: Mapping[str, str] = os.environ) -> bool:
-    """`MEDCODER_READER` alone (default true), for the terminal commands: they need no other setting, so a
-    bad Discord setting in the environment must not stop `ask`. Raises ValueError for a value not a flag."""
-    value = next((v for k, v in environ.items() if k.upper() == "MEDCODER_READER" and v.strip()), "true")
-    return _flag(value)
+def reader_enabled(env_file: str | Path | None = ".env") -> bool:
+    """`MEDCODER_READER` alone (default true), from the environment and `.env` as `Settings` reads it, for
+    the terminal commands: they need no other setting, so a bad Discord setting must not stop `ask`.
+    Raises ValueError for a value not a flag."""
+    return _flag(_environment(env_file).get("reader", "true"))
 
 
 def _one_of(choices: tuple[str, ...], *, upper: bool = False) -> Callable[[object], str]:

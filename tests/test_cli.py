@@ -294,3 +294,21 @@ def test_a_bad_reader_flag_is_one_line_not_a_traceback() -> None:
         check=False,
     )
     assert result.returncode != 0 and "MEDCODER_READER" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_reader_flag_is_read_from_dot_env_too(tmp_path: Path) -> None:
+    """As the bot reads it: `MEDCODER_READER=false` in `.env` makes the terminal lexical as well."""
+    (tmp_path / ".env").write_text("MEDCODER_READER=false\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "MEDCODER_READER"}}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "coder courses"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Ask again with one of them" in result.stdout  # the lexical matcher's "did you mean"

@@ -109,10 +109,11 @@ UNCLEAR = "That could be about more than one topic I cover."
 class Engine:
     """Public face of the core: load a knowledge base once, then answer questions.
 
-    Front ends hold one `Engine` for their whole life. Its answers never change after load; the only
-    state it writes is the normaliser's caches of corrected words, which are safe to share between
-    coroutines (the bot answers on one event loop). A conversation's context is passed in
-    (`previous`), never kept here.
+    Front ends hold one `Engine` for their whole life. Its answers change only when a reader is attached
+    (`attach`, once, when the models have loaded); the state it writes as it answers is caches (the
+    normaliser's corrections, the reader's remembered readings) and a per-thread reading budget, so the
+    bot's worker threads share one engine. A conversation's context is passed in (`previous`), never
+    kept here.
     """
 
     def __init__(
@@ -241,7 +242,7 @@ class Engine:
             previous is not None
             and reply.answered
             and reply.entry_id == previous.entry_id
-            and self.follow_ups.asks_cause_of_ranking(question)
+            and self._asks_why_figures_rank(question, previous)
         ):
             # "why does the CCS pay more?" right after the table that shows it: the reason is not in the answer
             # just given, and the article gives no other.
@@ -285,8 +286,8 @@ class Engine:
         stands_for, asked = follow.stands_for(pronoun.group(0), context)
         if not stands_for:
             return None
-        if context.entry_id is not None and follow.asks_cause_of_ranking(question):
-            return self._nothing_more(context)  # "why do those pay more?" after the top states
+        if context.entry_id is not None and self._asks_why_figures_rank(question, context):
+            return self._nothing_more(context)  # "why do those pay more?" after the salary table
         if not asked and self._resolve(question, tokens, None).answered:
             return None  # "how much do they make?" after the top states: a question of its own, about coders
         names = [self.kb.lexicon.entities.get(e, e) for e in stands_for]
@@ -304,6 +305,15 @@ class Engine:
         if reply.answered or reply.known_gap:
             return self._leave_context(replace(reply, used=(name,)), rewritten, context)
         return None
+
+    def _asks_why_figures_rank(self, question: str, context: Context) -> bool:
+        """ "Why does the CCS pay more?" right after a list or figures were shown: why they rank as they do
+        is not in the article ("why does networking matter more?" after the networking step is a question
+        its answer may hold)."""
+        # A list answered as a whole (the top states), not one item of it (a step, within the five).
+        listed = len(context.items) >= 2 and context.position is None
+        shown = listed or len(self._shown_figures(context)) >= 2
+        return shown and self.follow_ups.asks_cause_of_ranking(question)
 
     def _nothing_more(self, context: Context) -> Reply:
         """The reply to a message that asks past what the article says on the answer just given (the cause of

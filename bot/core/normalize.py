@@ -44,6 +44,7 @@ MAX_CORRECTIONS = 24
 MIN_CORRECT_LEN = 4
 MAX_WORD_LEN = 30
 STEADY_WORDS = 50_000  # raw words remembered as needing no correction (a few MB at most)
+TEXT_TOKENS_KEPT = 20_000  # texts whose tokens are remembered: the knowledge base's, then the first members' words
 ENGLISH_WORDS = Path(__file__).with_name("data") / "english_words.txt.gz"
 
 
@@ -105,8 +106,8 @@ def stem(word: str) -> str:
 
 class Normalizer:
     """Maps text to canonical tokens with one lexicon; its rules never change after construction, and its
-    only writes are bounded caches (spelling corrections, known words), so one instance serves every
-    question on the event loop."""
+    only writes are bounded caches (spelling corrections, known words, texts' tokens), so one instance
+    serves every question, from the bot's worker threads too."""
 
     def __init__(self, lexicon: Lexicon, extra_vocabulary: Iterable[str] = ()) -> None:
         self.stopwords = frozenset(lexicon.stopwords)
@@ -231,13 +232,15 @@ class Normalizer:
     def tokens(self, text: str, *, correct: bool = True) -> list[str]:
         """Canonical matching tokens of `text`, de-duplicated, in first-seen order.
 
-        Knowledge base texts (`correct=False`) are cached: the loader's checks and the matcher
-        normalise the same phrasings, and they never change after load.
+        Texts read without correction (`correct=False`) are cached, up to TEXT_TOKENS_KEPT: the loader's
+        checks and the matcher normalise the same phrasings, and they never change after load.
         """
         if not correct:
             cached = self._text_tokens.get(text)
             if cached is None:
-                cached = self._text_tokens[text] = self._tokens(text, correct=False)
+                cached = self._tokens(text, correct=False)
+                if len(self._text_tokens) < TEXT_TOKENS_KEPT:  # follow-ups read members' words this way too
+                    self._text_tokens[text] = cached
             return list(cached)
         return self._tokens(text, correct=True)
 

@@ -119,9 +119,17 @@ class SmallTalk:
         """The message without the greeting it opens with ("hi cpc exam" -> "cpc exam"), else as it is.
 
         Why: the reader was trained on questions; a greeting in front of one reads to it like chatter.
+        A greeting that opens with a question word ("what's up", "how are you", "is anyone here") is taken
+        off only when punctuation closes it: "what's up, what does a CPC earn?" but not "what's up with
+        the CPC exam?", whose first words are its question.
         """
         found = self._opening.match(text) if self._opening is not None else None
-        rest = text[found.end() :] if found else ""
+        if found is None:
+            return text
+        greeting = found.group(0)
+        if self._asks.match(_words(greeting)) and not re.search(r"[^\w\s'’]", greeting.strip()):
+            return text
+        rest = text[found.end() :]
         return rest if rest.strip() else text
 
 

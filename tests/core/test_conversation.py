@@ -443,3 +443,25 @@ def test_best_paying_after_a_table_picks_from_that_table(engine: Engine) -> None
 
 def test_thanks_with_you_are_the_best_is_small_talk(engine: Engine) -> None:
     assert engine.ask("thanks, you're the best").kind is ReplyKind.SMALL_TALK
+
+
+def test_why_more_after_an_answer_without_figures_is_still_answered(engine: Engine) -> None:
+    """Found in review: only figures shown have causes the article lacks."""
+    first = engine.ask("what is networking?")
+    reply = engine.ask("why does networking matter more than people think?", previous=first.context)
+    assert reply.answered and reply.entry_id == "step-networking"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("hi cpc exam", "cpc exam"),
+        ("what's up, what does a CPC earn?", "what does a CPC earn?"),
+        ("what's up with the CPC exam?", "what's up with the CPC exam?"),  # its first words are the question
+        ("what’s up with the CPC exam?", "what’s up with the CPC exam?"),
+        ("is anyone here certified?", "is anyone here certified?"),
+        ("hi", "hi"),
+    ],
+)
+def test_a_greeting_is_taken_off_a_question_only_when_it_is_one(engine: Engine, text: str, kept: str) -> None:
+    assert engine.kb.small_talk.without_greeting(text) == kept
