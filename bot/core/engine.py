@@ -288,8 +288,15 @@ class Engine:
             return None
         if context.entry_id is not None and self._asks_why_figures_rank(question, context):
             return self._nothing_more(context)  # "why do those pay more?" after the salary table
-        if not asked and self._resolve(question, tokens, None).answered:
-            return None  # "how much do they make?" after the top states: a question of its own, about coders
+        if not asked:
+            alone = self._resolve(question, tokens, None)
+            # "how much do they make?" after the top states: a question of its own, about coders. Not when
+            # its own answer is about one of the things the pronoun stands for ("what are their names?"
+            # after the AAPC and AHIMA answers the AAPC alone).
+            entry = alone.entry_id
+            partial = len(stands_for) > 1 and entry is not None and self.matcher.mentions(entry, stands_for)
+            if alone.answered and not partial:
+                return None
         names = [self.kb.lexicon.entities.get(e, e) for e in stands_for]
         name = " and ".join(names)
         rewritten = follow.replace_pronoun(question, name)

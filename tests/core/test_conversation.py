@@ -465,3 +465,12 @@ def test_why_more_after_an_answer_without_figures_is_still_answered(engine: Engi
 )
 def test_a_greeting_is_taken_off_a_question_only_when_it_is_one(engine: Engine, text: str, kept: str) -> None:
     assert engine.kb.small_talk.without_greeting(text) == kept
+
+
+def test_their_names_is_both_even_when_the_question_alone_answers_one(engine: Engine) -> None:
+    """Found in review: "what are their names?" alone answers the AAPC; after both, it means both."""
+    first = engine.ask("which orgs certify?")
+    reply = engine.ask("what are their names?", previous=first.context)
+    assert {b.entry_id for b in reply.blocks} == {"aapc", "ahima"}
+    own = engine.ask("how much do they make?", previous=engine.ask("which states pay coders the most?").context)
+    assert own.entry_id == "salary-median"  # "they" are coders here, not the states
