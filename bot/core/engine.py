@@ -432,6 +432,11 @@ class Engine:
         if extra and focus:
             rows = focus
         rows += [f for f in extra if f not in rows]
+        # Only like with like: a growth rate is not ranked among dollar wages. The unit most rows share
+        # (the first row's on a tie) is kept.
+        units = [_unit(f.value) for f in rows]
+        kept = max(dict.fromkeys(units), key=units.count)
+        rows = [f for f, unit in zip(rows, units, strict=True) if unit == kept]
         ordered = sorted(rows, key=lambda f: _amount(f.value), reverse=direction is not Direction.LOWER)
         first = ordered[0]
         word = "lowest" if direction is Direction.LOWER else "highest"
@@ -838,6 +843,11 @@ _LINE_BREAKS = re.compile(r" ?\n[\s]*")
 def _squeeze(text: str) -> str:
     """Runs of spaces to one space, runs of line breaks (and the blanks around them) to one line break."""
     return _LINE_BREAKS.sub("\n", _SPACES.sub(" ", text)).strip()
+
+
+def _unit(value: str) -> str:
+    """'$44,090' -> '$', '8%' -> '%': what a figure counts, so only like figures are compared."""
+    return "%" if value.strip().endswith("%") else "$" if "$" in value else ""
 
 
 def _amount(value: str) -> float:

@@ -474,3 +474,10 @@ def test_their_names_is_both_even_when_the_question_alone_answers_one(engine: En
     assert {b.entry_id for b in reply.blocks} == {"aapc", "ahima"}
     own = engine.ask("how much do they make?", previous=engine.ask("which states pay coders the most?").context)
     assert own.entry_id == "salary-median"  # "they" are coders here, not the states
+
+
+def test_a_comparison_ranks_only_like_figures(engine: Engine) -> None:
+    """Found in review: the 8% growth rate was ranked among dollar wages."""
+    first = engine.ask("median pay by employment sector?")
+    reply = engine.ask("is that higher than the job growth?", previous=first.context)
+    assert "$47,040" in reply.text and "8%" not in reply.text
