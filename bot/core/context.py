@@ -41,13 +41,12 @@ class Context:
     position: int | None = None  # the item last pointed at (a step answered is its own position)
     asked: tuple[str, ...] = ()  # canonical entity tokens the member named, most recent first
     shown: tuple[str, ...] = ()  # those the answer named, in its order
+    suggestions: tuple[str, ...] = field(default_factory=tuple)  # entry ids offered as "did you mean"
 
     @property
     def entities(self) -> tuple[str, ...]:
         """Every entity in play, the member's own first."""
         return tuple(dict.fromkeys([*self.asked, *self.shown]))
-
-    suggestions: tuple[str, ...] = field(default_factory=tuple)  # entry ids offered as "did you mean"
 
     @property
     def empty(self) -> bool:

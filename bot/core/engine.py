@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -209,12 +210,7 @@ class Engine:
             )
         talk = self.kb.small_talk.classify(question)
         if talk is not None:
-            return Reply(
-                ReplyKind.SMALL_TALK,
-                f"{self.kb.small_talk.replies[talk]} {self.kb.can_answer}",
-                topic=_topic(previous),
-                context=previous,
-            )
+            return self._small_talk(talk, previous)
         introduction = self.kb.small_talk.is_introduction(question)
         question = self.kb.small_talk.without_greeting(question)
         if previous is not None and not previous.empty:
@@ -234,8 +230,7 @@ class Engine:
             if talk is not None:
                 # "Hi, I'm a nurse's aide and tired of the physical work", "this server is nice": not a question
                 # the article lacks. Greet back (or chat) and say what can be asked.
-                text = f"{self.kb.small_talk.replies[talk]} {self.kb.can_answer}"
-                return Reply(ReplyKind.SMALL_TALK, text, topic=_topic(previous), context=previous)
+                return self._small_talk(talk, previous)
         if bundled is not None and reply.kind is ReplyKind.ANSWER and not self._bundled.said_by(reply.entry_id):
             reply = self._compose(reply, reply.blocks, (*reply.notes, self._bundled.note), reply.missing)
         if (
@@ -317,10 +312,11 @@ class Engine:
         """ "Why does the CCS pay more?" right after a list or figures were shown: why they rank as they do
         is not in the article ("why does networking matter more?" after the networking step is a question
         its answer may hold)."""
+        if not self.follow_ups.asks_cause_of_ranking(question):
+            return False
         # A list answered as a whole (the top states), not one item of it (a step, within the five).
         listed = len(context.items) >= 2 and context.position is None
-        shown = listed or len(self._shown_figures(context)) >= 2
-        return shown and self.follow_ups.asks_cause_of_ranking(question)
+        return listed or len(self._shown_figures(context)) >= 2
 
     def _nothing_more(self, context: Context) -> Reply:
         """The reply to a message that asks past what the article says on the answer just given (the cause of
@@ -375,9 +371,7 @@ class Engine:
         """Where the figures just shown come from, and when, as the article gives it."""
         lines = "\n".join(f"- {f.label}: **{f.value}**: {f.provenance}" for f in figures)
         body = f"Where the figures I showed come from, as the article gives it:\n{lines}"
-        block = Block(
-            context.entry_id or "", "Sources", body, tuple(Source(f.value, f.source, f.date) for f in figures)
-        )
+        block = Block(context.entry_id or "", "Sources", body, _sources(figures))
         title = self.kb.entries[context.entry_id].title if context.entry_id else ""
         return _about_shown(block, context, (title,))
 
@@ -387,9 +381,7 @@ class Engine:
         if out_of_range:
             where = "after the last" if index >= len(context.items) else "before the first"
             text = f"There is no item {where} one in *{title}*: it has {len(context.items)}."
-            return replace(
-                Reply(ReplyKind.FALLBACK, text, None, 0.0, topic=context.topic, used=(title,)), context=context
-            )
+            return Reply(ReplyKind.FALLBACK, text, None, 0.0, topic=context.topic, context=context, used=(title,))
         item = context.items[index]
         used = (f"{title}, item {index + 1}",)
         moved = replace(context, position=index)
@@ -405,7 +397,7 @@ class Engine:
         if item.figure is not None:
             figure = item.figure
             body = f"{figure.label}: **{figure.value}**."
-            block = Block(context.entry_id or "", title, body, (Source(figure.value, figure.source, figure.date),))
+            block = Block(context.entry_id or "", title, body, _sources((figure,)))
         else:
             body = f"Number {index + 1} of the {len(context.items)} in *{title}*: **{item.name}**."
             block = Block(context.entry_id or "", title, body)
@@ -442,9 +434,13 @@ class Engine:
         word = "lowest" if direction is Direction.LOWER else "highest"
         lines = "\n".join(f"- {f.label}: **{f.value}**" for f in ordered)
         body = f"Of these figures, the {word} is **{first.label}: {first.value}**.\n{lines}"
-        sources = tuple(Source(f.value, f.source, f.date) for f in ordered)
-        block = Block(context.entry_id or "", f"Compared: {title}", body, sources)
+        block = Block(context.entry_id or "", f"Compared: {title}", body, _sources(ordered))
         return _about_shown(block, context, (title,))
+
+    def _small_talk(self, intent: str, previous: Context | None) -> Reply:
+        """A friendly word and what the bot can answer; the conversation stays where it was."""
+        text = f"{self.kb.small_talk.replies[intent]} {self.kb.can_answer}"
+        return Reply(ReplyKind.SMALL_TALK, text, topic=_topic(previous), context=previous)
 
     def _small_talk_like(self, question: str) -> str | None:
         """The small-talk intent of a message nothing answers: with the models loaded, a short message close
@@ -615,9 +611,10 @@ class Engine:
         follow-up names exactly one thing of the same kind ("cpc?" after "what's a CCS make"), else None."""
         named = [t for t in tokens if t in self.kb.normalizer.entities]
         old = [e for e in context.asked if e not in named]
-        if len(named) != 1 or not old or self.follow_ups.kind_of(frozenset({named[0]})) is None:
+        if len(named) != 1 or not old:
             return None
-        if self.follow_ups.kind_of(frozenset({named[0]})) != self.follow_ups.kind_of(frozenset({old[0]})):
+        kind = self.follow_ups.kind_of(frozenset({named[0]}))
+        if kind is None or kind != self.follow_ups.kind_of(frozenset({old[0]})):
             return None
         words = context.question.split()
         name = self.kb.lexicon.entities[named[0]].removeprefix("the ")
@@ -657,7 +654,7 @@ class Engine:
             # reader does not overrule that ("how much do coders make in texas": the top states, no state's pay).
             entry = self.kb.entries[phrased]
             if entry.kind == "gap":
-                return Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{self.kb.can_answer}", entry.id, 100.0)
+                return self._gap(entry, 100.0)
             return self._answer(entry, 100.0)
         candidates = self._read(read or question or " ".join(tokens), ranked[: self.calibration.lexical_candidates])
         return lexical if candidates is None else self.read_decide(candidates, lexical)
@@ -688,9 +685,7 @@ class Engine:
         if lexical.answered and lexical.entry_id is not None and read.get(lexical.entry_id, 0.0) >= c.read_lexical:
             return lexical
         if entry.kind == "gap" and best.read >= c.read_gap:
-            return Reply(
-                ReplyKind.FALLBACK, f"{entry.answer}\n{self.kb.can_answer}", entry.id, round(100 * best.read, 1)
-            )
+            return self._gap(entry, round(100 * best.read, 1))
         if lexical.known_gap:
             return lexical
         close = [m for m in facts if m.read >= c.read_suggest][:MAX_SUGGESTIONS]
@@ -761,7 +756,7 @@ class Engine:
             token_count > 1 and best.score >= c.lead_score and margin >= c.lead_margin
         )
         if confident and entry.kind == "gap":
-            return Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{self.kb.can_answer}", entry.id, best.score)
+            return self._gap(entry, best.score)
         if confident:
             return self._answer(entry, best.score)
         close = [
@@ -796,15 +791,13 @@ class Engine:
         entry = self.kb.entries[entry_id]
         topic = " ".join(self.kb.normalizer.tokens(entry.title, correct=False))
         if entry.kind == "gap":
-            gap = Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{self.kb.can_answer}", entry.id, 100.0, topic=topic)
-            return self._leave_context(gap, entry.title, None)
+            return self._leave_context(replace(self._gap(entry, 100.0), topic=topic), entry.title, None)
         return self._leave_context(replace(self._answer(entry, 100.0), topic=topic), entry.title, None)
 
     @staticmethod
     def block(entry: Entry) -> Block:
         """An entry's answer as a block, with the provenance of every figure it shows."""
-        sources = tuple(Source(f.value, f.source, f.date) for f in entry.figures)
-        return Block(entry.id, entry.title, entry.answer, sources, entry.related)
+        return Block(entry.id, entry.title, entry.answer, _sources(entry.figures), entry.related)
 
     def _phrasings(self) -> dict[tuple[str, ...], str]:
         """Each phrasing's words (cleaned, spelling corrected: `Normalizer.surface`) -> its entry; words two
@@ -823,6 +816,10 @@ class Engine:
         return Reply(
             ReplyKind.ANSWER, self._rendered[entry.id], entry.id, round(score, 1), blocks=(self._blocks[entry.id],)
         )
+
+    def _gap(self, entry: Entry, score: float) -> Reply:
+        """A known gap's reply: what the article does not say, and what the bot can answer."""
+        return Reply(ReplyKind.FALLBACK, f"{entry.answer}\n{self.kb.can_answer}", entry.id, score)
 
     def _fallback(self, score: float) -> Reply:
         return Reply(
@@ -843,6 +840,11 @@ _LINE_BREAKS = re.compile(r" ?\n[\s]*")
 def _squeeze(text: str) -> str:
     """Runs of spaces to one space, runs of line breaks (and the blanks around them) to one line break."""
     return _LINE_BREAKS.sub("\n", _SPACES.sub(" ", text)).strip()
+
+
+def _sources(figures: Iterable[Figure]) -> tuple[Source, ...]:
+    """The provenance lines of figures shown: each value with its source and date, as the article gives them."""
+    return tuple(Source(f.value, f.source, f.date) for f in figures)
 
 
 def _unit(value: str) -> str:

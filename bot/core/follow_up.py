@@ -72,6 +72,7 @@ class FollowUps:
         self._provenance = _words(*words.provenance)
         self._pronoun = _words(*words.pronouns)
         self._kinds = {kind: _words(*spec.words) for kind, spec in words.kinds.items()}
+        self._kind_words = frozenset(w for spec in words.kinds.values() for w in spec.words)  # "states", "orgs"
         self._continues = re.compile(rf"^\s*(?:{_alternation(words.continuations)})\b", re.I)
         self._chooses = _words(*words.choosing)
         self._reasons = _words(*words.reasons)
@@ -177,8 +178,7 @@ class FollowUps:
         """
         kind = self.kind_named(context.question)
         allowed = set(self.words.kinds[kind].entities) if kind is not None else None
-        generic = {w for spec in self.words.kinds.values() for w in spec.words}
-        asked = [e for e in context.asked if e not in generic and (allowed is None or e in allowed)]
+        asked = [e for e in context.asked if e not in self._kind_words and (allowed is None or e in allowed)]
         if asked:
             return asked[:1], True
         if kind is None or pronoun.casefold() not in _PLURAL:
