@@ -92,7 +92,7 @@ def export(
     from bot.core.semantic import SemanticModels
 
     (target / "manifest.json").write_text(json.dumps({"settings": settings}), encoding="utf-8")  # for the load below
-    models = SemanticModels.load(target, verify=False)
+    models = SemanticModels.load(target)
     texts = embedded_texts(engine.kb)
     vectors = models.embed(texts)
     np.savez_compressed(

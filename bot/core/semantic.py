@@ -94,8 +94,9 @@ class SemanticModels:
     manifest: dict[str, Any]
 
     @classmethod
-    def load(cls, directory: Path = MODELS_DIR, *, verify: bool = False) -> SemanticModels:
-        """Load the models (about 0.2 s); `verify` also checks every file's sha256 (for `kb check` and tests).
+    def load(cls, directory: Path = MODELS_DIR) -> SemanticModels:
+        """Load the models (about 0.2 s). Their files' sha256 against the manifest is `verify`'s job (the tests
+        run it on the shipped files), not every start-up's.
 
         onnxruntime and tokenizers are imported here, so a front end that never loads the models never
         pays for them.
@@ -104,10 +105,6 @@ class SemanticModels:
         from tokenizers import Tokenizer  # noqa: PLC0415
 
         manifest = read_manifest(directory)
-        if verify:
-            problems = globals()["verify"](directory)
-            if problems:
-                raise ModelFilesError("; ".join(problems))
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = THREADS
         options.inter_op_num_threads = 1
