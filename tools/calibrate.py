@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from reader_data import tuning_items
+from reader_data import fold_of, tuning_items
 
 from bot.core import Engine, ReplyKind
 from bot.core.calibration import CALIBRATION, CALIBRATION_FILE, MATCHER_WEIGHTS, Calibration, dump
@@ -50,11 +50,6 @@ GRID: dict[str, tuple[float, ...]] = {
     "read_both": (0.0,),  # answering two close entries at once: measured, never chosen
 }
 Outcome = tuple[int, int, int]  # right, wrong, suggested
-
-
-def fold_of(item: dict[str, Any]) -> int:
-    """The item's half in `tools/train_reader.py --holdout`."""
-    return int(hashlib.sha256(f"item:{item['id']}".encode()).hexdigest(), 16) % 2
 
 
 def outcome(item: dict[str, Any], kind: ReplyKind, text: str) -> Outcome:

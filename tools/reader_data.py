@@ -45,7 +45,16 @@ class Example:
     @property
     def fold(self) -> int:
         """0 or 1, by a hash of the group: the two halves of two-fold cross-validation."""
-        return int(hashlib.sha256(self.group.encode()).hexdigest(), 16) % 2
+        return fold_of_group(self.group)
+
+
+def fold_of_group(group: str) -> int:
+    return int(hashlib.sha256(group.encode()).hexdigest(), 16) % 2
+
+
+def fold_of(item: dict) -> int:
+    """A tuning item's half in `train_reader.py --holdout` (the fold of the examples made from it)."""
+    return fold_of_group(f"item:{item['id']}")
 
 
 def answers(text: str, expect: list[str]) -> bool:
@@ -93,7 +102,7 @@ def examples(engine: Engine, *, with_tuning: bool = True) -> list[Example]:
     if with_tuning:
         texts = {entry_id: engine.answer_entry(entry_id).plain for entry_id in kb.entries}
         for item in tuning_items():
-            group = f"item:{item['id']}"
+            group = f"item:{item['id']}"  # so an example's fold is its item's `fold_of`
             if item.get("kind") == "multi":
                 continue  # several entries answer it together: no one entry is its answer
             if item.get("expect_fallback"):

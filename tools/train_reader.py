@@ -22,7 +22,6 @@ tuning items out of training and reports on it per epoch: the learning rate and 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import random
@@ -40,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from reader_data import Example, answers, examples, tuning_items
+from reader_data import Example, answers, examples, fold_of, tuning_items
 from transformers import AutoModel, AutoTokenizer
 
 from bot.core import Engine
@@ -430,10 +429,6 @@ def main() -> int:
             holdout=args.holdout,
         )
     return 0
-
-
-def fold_of(item: dict) -> int:
-    return int(hashlib.sha256(f"item:{item['id']}".encode()).hexdigest(), 16) % 2
 
 
 if __name__ == "__main__":
