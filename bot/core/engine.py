@@ -10,6 +10,7 @@ end renders: `Reply.text` for Discord, `Reply.plain` for the terminal and `ask -
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -97,6 +98,7 @@ MAX_CONTEXT_CHARS = 300  # a conversation keeps this much of a message (a chatty
 MAX_CONTEXT_WORDS = 40
 POINTER_NEW_WORDS = 2  # a pointing message may bring this many words of its own ("the middle one, the exam?")
 POINTER_MAX_TOKENS = 8  # "and the one after that?", "which of those pays the most?"
+MAX_LISTING_GAP = 2  # words between two things named side by side ("the CPC or the CCS")
 MIN_PART_TOKENS = 2  # a part of a several-question message with fewer words needs a confident score to stand alone
 
 NO_TOPIC = (
@@ -213,6 +215,8 @@ class Engine:
             return self._small_talk(talk, previous)
         introduction = self.kb.small_talk.is_introduction(question)
         question = self.kb.small_talk.without_greeting(question)
+        if previous is not None and self.follow_ups.switches(question):
+            previous = None  # "ok nvm, what do hospitals pay?": a new subject, read on its own
         if previous is not None and not previous.empty:
             pointed = self._point_back(question, tokens, previous)
             if pointed is not None:
@@ -222,6 +226,8 @@ class Engine:
             question = bundled
             tokens = self.kb.normalizer.tokens(question)
         reply = self._resolve(question, tokens, previous)
+        if not reply.used:
+            reply = self._each_named(question, tokens, reply)
         unknown = reply.kind is ReplyKind.FALLBACK and reply.entry_id is None and not reply.suggestions
         # An introduction is greeted even when a known gap fits its words ("... tired of the physical work").
         unasked = introduction and reply.kind is ReplyKind.FALLBACK and not reply.suggestions
@@ -326,10 +332,16 @@ class Engine:
         return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context, used=(title,))
 
     def _other_kind(self, question: str, context: Context) -> bool:
-        """Whether the message asks about another kind of thing than the list shown ("which states ...")."""
+        """Whether the message asks about another kind of thing than the list shown ("which states ..." after
+        the salary table). After figures of no kind of thing (the job outlook), a kind named is another
+        ("top states?") unless the message points back at them ("does any sector pay under that?")."""
         asked = self.follow_ups.kind_named(question)
+        if asked is None:
+            return False
         shown = self.follow_ups.kind_of(frozenset().union(*(item.tokens for item in context.items)))
-        return asked is not None and shown is not None and asked != shown
+        if shown is None:
+            return self.follow_ups.pronoun(question) is None
+        return asked != shown
 
     def _new_words(self, tokens: list[str], context: Context) -> list[str]:
         """The message's words that the knowledge base knows and the last reply neither showed nor asked."""
@@ -566,8 +578,8 @@ class Engine:
         A thing it names replaces the same kind of thing the previous question named ("cpc?" after "what's
         a CCS make" reads "what's a CPC make"). When it only reaches the entry just answered, that answer is
         given again only if it holds the answer: a thing of its list ("and the CCS?" in the salary table) or
-        the reader's word, and never for a cause; otherwise ("why?", "what about after 2029?") the article
-        has nothing more.
+        the reader's word, and never for a bare "why?" or the cause of a ranking it shows; otherwise ("why does
+        the CCS pay more?", "what about after 2029?") the article has nothing more.
         """
         if tokens and not any(t in self.matcher.idf or t in self._bare for t in tokens):
             return None
@@ -582,10 +594,13 @@ class Engine:
             return None
         used = (f"the previous question: {context.question}",)
         if follow.answered and follow.entry_id is not None and follow.entry_id == context.entry_id:
-            # A cause ("why?", "why is the CCS higher?") is never in an answer already given whole.
+            # A bare "why?" gets nothing it was not just given, nor does the cause of a ranking shown ("why is
+            # the CCS higher?"); a cause the member names ("why is demand growing?" after the job outlook) may
+            # be in it, when the reader says so.
             why = self.follow_ups.asks_reason(question)
             names_an_item = not why and any(set(tokens) & item.tokens for item in context.items)
-            if why or (not names_an_item and not self._reads_as_answer(text, follow.entry_id)):
+            said = (why and not own_words) or self._asks_why_figures_rank(question, context)
+            if said or (not names_an_item and not self._reads_as_answer(text, follow.entry_id)):
                 title = self.kb.entries[follow.entry_id].title
                 nothing = Reply(ReplyKind.FALLBACK, NOTHING_MORE.format(title=title), None, follow.score)
                 return replace(nothing, topic=" ".join(joined), read=text, used=used)
@@ -606,6 +621,42 @@ class Engine:
             left[0] -= 1
         return self.reading.candidates(text, shortlist)
 
+    def _each_named(self, question: str, tokens: list[str], reply: Reply) -> Reply:
+        """The reply to a question naming several things of one kind ("who are the AAPC and AHIMA?"): when the
+        one reading answers for only one of them (its answer is what that thing alone gets) and another gets
+        another answer, each one's answer; otherwise `reply` ("CPC vs CCS pay": one table holds both)."""
+        named = [t for t in dict.fromkeys(tokens) if t in self.kb.normalizer.entities]
+        kinds = {self.follow_ups.kind_of(frozenset({t})) for t in named}
+        if len(named) < 2 or len(kinds) != 1 or None in kinds:
+            return reply
+        words = question.split()
+        found = [self._span(words, token) for token in named]
+        spans = sorted(span for span in found if span is not None)
+        # Named side by side ("the AAPC and AHIMA", "CPC, CCS or ..."), so one name can stand for the list;
+        # "what does a CCS make, and how about a records coder?" asks two questions, read as they are.
+        if len(spans) < len(named) or any(b[0] - a[1] > MAX_LISTING_GAP for a, b in itertools.pairwise(spans)):
+            return reply
+        start, end = spans[0][0], spans[-1][1]
+        answers: dict[str, Reply] = {}
+        for token in named:
+            one = " ".join([*words[:start], self.kb.lexicon.entities[token], *words[end:]])
+            alone = self._resolve(one, self.kb.normalizer.tokens(one), None)
+            if alone.kind is ReplyKind.ANSWER and alone.entry_id is not None:
+                answers.setdefault(alone.entry_id, alone)
+        if len(answers) < 2 or (reply.answered and reply.entry_id not in answers):
+            return reply
+        blocks = tuple(block for r in answers.values() for block in r.blocks)
+        first = next(iter(answers.values()))
+        return replace(self._compose(first, blocks, (), ()), topic=reply.topic)
+
+    def _span(self, words: list[str], token: str) -> tuple[int, int] | None:
+        """Where in `words` the fewest words that name `token` are ("the ccs", not "what is the ccs")."""
+        for size in (1, 2, 3):
+            for i in range(len(words) - size + 1):
+                if self.kb.normalizer.tokens(" ".join(words[i : i + size]), correct=False) == [token]:
+                    return i, i + size
+        return None
+
     def _swapped(self, context: Context, tokens: list[str]) -> str | None:
         """The previous question with the thing it named replaced by the one the follow-up names, when the
         follow-up names exactly one thing of the same kind ("cpc?" after "what's a CCS make"), else None."""
@@ -618,11 +669,10 @@ class Engine:
             return None
         words = context.question.split()
         name = self.kb.lexicon.entities[named[0]].removeprefix("the ")
-        for size in (1, 2, 3):  # the fewest words that name it ("the ccs", not "what is the ccs")
-            for i in range(len(words) - size + 1):
-                if self.kb.normalizer.tokens(" ".join(words[i : i + size]), correct=False) == [old[0]]:
-                    return " ".join([*words[:i], name, *words[i + size :]])
-        return None
+        span = self._span(words, old[0])
+        if span is None:
+            return None
+        return " ".join([*words[: span[0]], name, *words[span[1] :]])
 
     def _follow_up(self, tokens: list[str], previous: list[str]) -> list[str]:
         """A follow-up's tokens joined to the previous question's: a thing it names replaces the thing named before.

@@ -76,6 +76,7 @@ class FollowUps:
         self._continues = re.compile(rf"^\s*(?:{_alternation(words.continuations)})\b", re.I)
         self._chooses = _words(*words.choosing)
         self._reasons = _words(*words.reasons)
+        self._switches = _words(*words.switches)
         # The words that only point ("the second", "which is higher", "their"): what is left names something.
         pointing = (
             *words.forward,
@@ -135,6 +136,10 @@ class FollowUps:
         if self._lower.search(text):
             return Direction.LOWER
         return None
+
+    def switches(self, text: str) -> bool:
+        """Whether the message says it changes the subject ("unrelated, but ...", "ok nvm, ...")."""
+        return self._switches.search(text) is not None
 
     def asks_reason(self, text: str) -> bool:
         """Whether the message asks why something is so."""

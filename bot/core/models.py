@@ -487,6 +487,7 @@ class FollowUpWords:
     continuations: tuple[str, ...] = ()  # "and ...", "what about ...": continues the previous question
     choosing: tuple[str, ...] = ()  # "which one", "that one": chooses among what was discussed
     reasons: tuple[str, ...] = ()  # "why", "how come": asks for a cause, which no figure shown gives
+    switches: tuple[str, ...] = ()  # "new question", "unrelated but": the message starts afresh
     bare: tuple[str, ...] = ()  # canonical tokens that name no topic ("why", "where")
     kinds: dict[str, EntityKind] = field(default_factory=dict)  # "orgs" -> the organisations named
 
@@ -508,6 +509,7 @@ class FollowUpWords:
             continuations=read.get("continuations", stripped_items(), ()),
             choosing=read.get("choosing", stripped_items(), ()),
             reasons=read.get("reasons", stripped_items(), ()),
+            switches=read.get("switches", stripped_items(), ()),
             bare=read.get("bare", stripped_items(), ()),
             kinds=read.get("kinds", mapping(EntityKind.parse), {}),
         )

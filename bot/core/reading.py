@@ -109,9 +109,10 @@ class Reading:
         return self._talk_intents[best], float(scores[best])
 
     def text(self, question: str) -> str:
-        """What the models read of a message: its focus, spelling corrected and shorthand expanded (the
-        words the knowledge base knows: "wats the bls medain 4 coders" -> "what the bls median for coders")."""
-        return question_text(self.kb.normalizer, self.focus(question))
+        """What the models read of a message: its focus without the chatter in front ("ok nvm, ..."), spelling
+        corrected and shorthand expanded (the words the knowledge base knows: "wats the bls medain 4 coders" ->
+        "what the bls median for coders")."""
+        return question_text(self.kb.normalizer, self.segmenter.without_lead_ins(self.focus(question)))
 
     def focus(self, question: str) -> str:
         """What the reader is shown: a short message whole, a long one's question part (see the module's doc)."""

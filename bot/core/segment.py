@@ -34,10 +34,11 @@ class Segmenter:
     """Splits messages into sentences and questions with one lexicon's question words (`questions:`)."""
 
     def __init__(self, words: QuestionWords) -> None:
-        lead_ins = "".join(f"{re.escape(w)} |" for w in words.lead_ins)
-        self._question_start = re.compile(
-            rf"^(?:{lead_ins[:-1] or '(?!x)x'})*(?:{_alternation(words.openers)})\b", re.I
-        )
+        # "ok nvm, what ...", "so - how ...": chatter in front of a question, each word followed by a space or
+        # punctuation.
+        lead_ins = rf"(?:(?:{_alternation(words.lead_ins)})\b[\s,.:;!-]+)*"
+        self._lead_ins = re.compile(rf"^\s*{lead_ins}", re.I)
+        self._question_start = re.compile(rf"^{lead_ins}(?:{_alternation(words.openers)})\b", re.I)
         # "... take and what does CPC stand for": a second question joined to the first.
         self._joined_question = re.compile(
             rf",?\s+(?:{_alternation(words.joiners)})\s+(?:also\s+)?(?=(?:{_alternation(words.second_openers)})\b)",
@@ -54,6 +55,12 @@ class Segmenter:
             asks = piece.rstrip(" )\"'.!").endswith("?") or bool(self._question_start.match(piece))
             out.append(Segment(piece, asks))
         return out
+
+    def without_lead_ins(self, text: str) -> str:
+        """The message without the chatter in front of it ("ok nvm, what do hospitals pay" -> "what do hospitals
+        pay"); the whole message when nothing would be left."""
+        rest = text[self._lead_ins.match(text).end() :]  # type: ignore[union-attr]  # `*` always matches
+        return rest if any(ch.isalnum() for ch in rest) else text
 
     def split_joined(self, sentence: str) -> list[str]:
         """A question sentence cut where it joins a second question ("X and what is Y?")."""

@@ -72,6 +72,16 @@ def test_joined_questions_are_cut_apart(engine: Engine) -> None:
     assert questions(sentences("what are the steps and requirements?")) == ["what are the steps and requirements?"]
 
 
+def test_chatter_in_front_of_a_question_is_left_out_of_what_the_models_read(engine: Engine) -> None:
+    strip = engine.segmenter.without_lead_ins
+    assert strip("ok nvm, what do hospitals pay coders") == "what do hospitals pay coders"
+    assert strip("so - how long is the course?") == "how long is the course?"
+    assert strip("ok, ") == "ok, "  # nothing would be left: the message stays whole
+    assert strip("okay then") == "then"  # the last word is never taken for chatter in front
+    # ...and such a sentence is a question, so it is answered as one.
+    assert [s.question for s in engine.segmenter.sentences("ok nvm, what do hospitals pay coders")] == [True]
+
+
 def test_focus_candidates_prefer_question_sentences(engine: Engine) -> None:
     text = "I got my GED last year. My aunt says coding is great. What schooling do I need?"
     candidates = focus_candidates(engine.segmenter.sentences(text))

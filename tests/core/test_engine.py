@@ -225,3 +225,22 @@ def test_a_word_wise_suffix_is_chatter(engine: Engine) -> None:
     )
     shown = {b.entry_id for b in reply.blocks} | {reply.entry_id}
     assert reply.answered and shown & {"job-outlook", "career-outlook-worth"}  # the outlook, either way
+
+
+def test_a_question_naming_two_things_of_a_kind_gets_each_ones_answer(engine: Engine) -> None:
+    reply = engine.ask("who are AAPC and AHIMA")
+    assert [block.entry_id for block in reply.blocks] in (["aapc", "ahima"], ["ahima", "aapc"]), reply.text
+    assert "American Academy of Professional Coders" in reply.plain
+    assert "American Health Information Management Association" in reply.plain
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "cpc vs ccs salary",  # one table holds both
+        "what does a CCS make, and how about a regular medical records coder?",  # two questions, not a list
+    ],
+)
+def test_things_one_answer_covers_get_that_answer_alone(engine: Engine, question: str) -> None:
+    reply = engine.ask(question)
+    assert [block.entry_id for block in reply.blocks] == ["salary-by-position"], reply.text

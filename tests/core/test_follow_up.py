@@ -76,6 +76,22 @@ def test_a_question_about_another_kind_of_thing_is_its_own(engine: Engine) -> No
     assert "Compared" not in reply.text and not reply.used
 
 
+def test_a_kind_named_after_figures_of_no_kind_is_its_own_question(engine: Engine) -> None:
+    """'top states?' after the job outlook (a growth rate, no list) asks for the states, not the top figure."""
+    reply = after(engine, "job-outlook", "top states?")
+    assert reply.answered and reply.entry_id == "salary-top-states" and "Compared" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["ok nvm, what do coders in physicians offices earn", "new question - what do coders in physicians offices earn"],
+)
+def test_a_message_that_changes_the_subject_continues_nothing(engine: Engine, message: str) -> None:
+    first = engine.ask("how long does it take to become a coder")
+    reply = engine.ask(message, previous=first.context)
+    assert reply.answered and reply.entry_id == "salary-by-sector" and not reply.used, reply.text
+
+
 @pytest.mark.parametrize(
     ("entry_id", "message", "expected"),
     [
