@@ -105,6 +105,7 @@ NO_TOPIC = (
     "That needs a topic: please ask it as a whole question, for example *why get certified?* or *where can I study?*"
 )
 NOTHING_MORE = "The article says nothing more on that than its answer on *{title}*."
+OTHER_TIME = "The article has no figures for *{asked}*: the ones I showed are dated as it gives them ({dates})."
 BOTH_NOTE = "Your question could be about either of these, so here are both."
 UNCLEAR = "That could be about more than one topic I cover."
 
@@ -259,6 +260,15 @@ class Engine:
         at most a couple of words of its own.
         """
         follow = self.follow_ups
+        shown = self._shown_figures(context)
+        if shown:
+            dates = list(dict.fromkeys(f.date or "undated" for f in shown))
+            dated = " ".join([*dates, *(f.label for f in shown), context.question])
+            when = follow.other_time(question, dated)
+            if when is not None:
+                # "and after 2029?", "whats it now in 2024": the article's figures are for their own dates only.
+                text = OTHER_TIME.format(asked=when, dates=", ".join(dates))
+                return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context)
         new = self._new_words(tokens, context)
         if len(tokens) > POINTER_MAX_TOKENS or self._other_kind(question, context):
             pointer = None

@@ -34,6 +34,7 @@ class Pointer:
 _PLURAL = frozenset({"they", "them", "their", "theirs", "those", "these", "those ones"})
 _BARE_NUMBER = re.compile(r"^\D*\b([1-9])\b\D*$")
 _SHORT_WORDS = 5  # "tell me about 5": a bare number picks an item only in a message this short
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 
 
 def _alternation(words: tuple[str, ...] | list[str]) -> str:
@@ -77,6 +78,8 @@ class FollowUps:
         self._chooses = _words(*words.choosing)
         self._reasons = _words(*words.reasons)
         self._switches = _words(*words.switches)
+        self._newer = _words(*words.newer)
+        self._later_year = re.compile(rf"\b(?:{_alternation(words.later)})\s+((?:19|20)\d\d)\b", re.I)
         # The words that only point ("the second", "which is higher", "their"): what is left names something.
         pointing = (
             *words.forward,
@@ -140,6 +143,18 @@ class FollowUps:
     def switches(self, text: str) -> bool:
         """Whether the message says it changes the subject ("unrelated, but ...", "ok nvm, ...")."""
         return self._switches.search(text) is not None
+
+    def other_time(self, text: str, dated: str) -> str | None:
+        """The time the message asks figures for, when it is not one of those shown (`dated`: their dates
+        and the text they came with): a year they do not name ("in 2024"), a time past a year ("after
+        2029"), or newer figures ("the latest numbers"). None when it asks about no other time."""
+        later = self._later_year.search(text)
+        if later is not None:
+            return later.group(0)
+        years = [year for year in _YEAR.findall(text) if year not in dated]
+        if years:
+            return years[0]
+        return "anything newer" if self._newer.search(text) else None
 
     def asks_reason(self, text: str) -> bool:
         """Whether the message asks why something is so."""

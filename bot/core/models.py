@@ -488,6 +488,8 @@ class FollowUpWords:
     choosing: tuple[str, ...] = ()  # "which one", "that one": chooses among what was discussed
     reasons: tuple[str, ...] = ()  # "why", "how come": asks for a cause, which no figure shown gives
     switches: tuple[str, ...] = ()  # "new question", "unrelated but": the message starts afresh
+    later: tuple[str, ...] = ()  # "after", "beyond": before a year, a time past the figures' own
+    newer: tuple[str, ...] = ()  # "latest", "more recent": figures newer than the article's
     bare: tuple[str, ...] = ()  # canonical tokens that name no topic ("why", "where")
     kinds: dict[str, EntityKind] = field(default_factory=dict)  # "orgs" -> the organisations named
 
@@ -510,6 +512,8 @@ class FollowUpWords:
             choosing=read.get("choosing", stripped_items(), ()),
             reasons=read.get("reasons", stripped_items(), ()),
             switches=read.get("switches", stripped_items(), ()),
+            later=read.get("later", stripped_items(), ()),
+            newer=read.get("newer", stripped_items(), ()),
             bare=read.get("bare", stripped_items(), ()),
             kinds=read.get("kinds", mapping(EntityKind.parse), {}),
         )

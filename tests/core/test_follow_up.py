@@ -154,3 +154,31 @@ def test_a_comparison_with_another_figure_shows_both(engine: Engine) -> None:
     reply = after(engine, "salary-median", "so does any sector pay under that?")
     assert reply.answered and "$43,130" in reply.plain and "$44,090" in reply.plain
     assert reply.plain.index("$43,130") < reply.plain.index("$44,090")  # the lowest first
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "message", "dated"),
+    [
+        ("job-outlook", "and after 2029?", "2019–2029"),
+        ("salary-median", "whats it now in 2024 tho", "May 2020"),
+        ("job-outlook", "why does it stop at 2029, is there a newer projection?", "2019–2029"),
+    ],
+)
+def test_figures_for_another_time_are_a_dead_end_that_gives_the_dates(
+    engine: Engine, entry_id: str, message: str, dated: str
+) -> None:
+    reply = after(engine, entry_id, message)
+    assert reply.kind is ReplyKind.FALLBACK and not reply.answered
+    assert dated in reply.text and "$44,090" not in reply.text
+    assert reply.context is not None and reply.context.entry_id == entry_id  # the next follow-up still reads it
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "message"),
+    [
+        ("salary-median", "is that from 2020?"),  # the figure's own year
+        ("step-continuing-education", "how do i stay current"),  # no figures shown: "current" is no date
+    ],
+)
+def test_a_time_the_figures_cover_is_no_dead_end(engine: Engine, entry_id: str, message: str) -> None:
+    assert after(engine, entry_id, message).answered
