@@ -281,11 +281,12 @@ class Engine:
             if pointer is not None:
                 return self._pointed_item(pointer.index, pointer.out_of_range, context)
             direction = follow.comparison(question)
-            if direction is not None and (context.items or self._shown_figures(context)):
+            if direction is not None and (context.items or shown):
                 # Words of its own must name figures to compare with ("... than the national median?").
                 extra = self._figures_named(question, context)
-                if not new or extra:
-                    return self._compare(direction, context, extra)
+                compared = self._compare(direction, context, extra) if not new or extra else None
+                if compared is not None:
+                    return compared
         if context.entry_id is not None and follow.asks_provenance(question) and len(new) <= POINTER_NEW_WORDS:
             figures = self.kb.entries[context.entry_id].figures
             if figures:
@@ -434,9 +435,10 @@ class Engine:
         moved = replace(context, position=start + count - 1)
         return replace(reply, context=moved, used=(f"{title}, items {start + 1}-{start + count}",))
 
-    def _compare(self, direction: Direction, context: Context, extra: list[Figure]) -> Reply:
+    def _compare(self, direction: Direction, context: Context, extra: list[Figure]) -> Reply | None:
         """The figures just shown (the one the member asked about, when they named one), with any figure the
-        message names beside them, ordered, with their provenance; honest when the list has no figures."""
+        message names beside them, ordered, with their provenance; honest when the list has no figures. None
+        when one figure is left to rank ("is that good compared to other jobs?" after the 8% growth rate)."""
         title = context.list_title or (self.kb.entries[context.entry_id].title if context.entry_id else "that")
         rows = self._shown_figures(context)
         if not rows:
@@ -451,6 +453,8 @@ class Engine:
         units = [_unit(f.value) for f in rows]
         kept = max(dict.fromkeys(units), key=units.count)
         rows = [f for f, unit in zip(rows, units, strict=True) if unit == kept]
+        if len(rows) < 2:
+            return None
         ordered = sorted(rows, key=lambda f: _amount(f.value), reverse=direction is not Direction.LOWER)
         first = ordered[0]
         word = "lowest" if direction is Direction.LOWER else "highest"

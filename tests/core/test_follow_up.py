@@ -65,6 +65,12 @@ def test_a_comparison_orders_the_figures_just_shown(
     assert reply.sources  # every figure with its provenance
 
 
+def test_one_figure_is_not_ranked_against_nothing(engine: Engine) -> None:
+    """After the 8% growth rate, 'compared to other jobs' ranks no figures: it is read as a question."""
+    reply = after(engine, "job-outlook", "is that good compared to other jobs tho")
+    assert reply.answered and "Compared" not in reply.text and "faster than the average" in reply.plain
+
+
 def test_a_comparison_of_a_list_without_figures_is_a_dead_end(engine: Engine) -> None:
     reply = after(engine, "salary-top-states", "which one pays the worst?")
     assert reply.kind is ReplyKind.FALLBACK and "Connecticut" not in reply.text
