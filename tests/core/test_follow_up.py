@@ -188,3 +188,16 @@ def test_figures_for_another_time_are_a_dead_end_that_gives_the_dates(
 )
 def test_a_time_the_figures_cover_is_no_dead_end(engine: Engine, entry_id: str, message: str) -> None:
     assert after(engine, entry_id, message).answered
+
+
+def test_a_remark_after_an_answer_does_not_repeat_it(engine: Engine) -> None:
+    reply = engine.ask("lol my state isnt even there rip", previous=engine.ask("top states?").context)
+    assert not reply.answered and "Connecticut" not in reply.text
+
+
+def test_a_cause_the_member_names_is_read_against_the_answer_just_given(engine: Engine) -> None:
+    """The job outlook says why demand grows (the industry expands); a bare 'why?' gets nothing new."""
+    first = engine.ask("what's the job outlook")
+    reply = engine.ask("why is demand growing tho", previous=first.context)
+    assert reply.answered and "expand" in reply.plain
+    assert not engine.ask("why?", previous=first.context).answered
