@@ -201,3 +201,10 @@ def test_a_cause_the_member_names_is_read_against_the_answer_just_given(engine: 
     reply = engine.ask("why is demand growing tho", previous=first.context)
     assert reply.answered and "expand" in reply.plain
     assert not engine.ask("why?", previous=first.context).answered
+
+
+def test_a_bare_how_is_read_against_the_question_before(engine: Engine) -> None:
+    """'how tho' names no topic ('tho' is chatter): it asks how to do what was just answered."""
+    first = engine.ask("do i have to keep studying even after im certified")
+    reply = engine.ask("how tho", previous=first.context)
+    assert reply.answered and reply.entry_id == first.entry_id == "step-continuing-education"
