@@ -46,7 +46,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "read_lead_margin": (0.2, 0.3),
     "read_gap": (0.3, 0.5, 0.7),
     "read_suggest": (0.2, 0.3),
-    "read_lexical": (0.05, 0.1, 0.2),
+    "read_lexical": (0.0, 0.01, 0.05, 0.1, 0.2),  # 0.0: a confident lexical answer is never overruled
     "read_both": (0.0,),  # answering two close entries at once: measured, never chosen
 }
 Outcome = tuple[int, int, int]  # right, wrong, suggested
