@@ -98,7 +98,6 @@ MAX_CONTEXT_CHARS = 300  # a conversation keeps this much of a message (a chatty
 MAX_CONTEXT_WORDS = 40
 POINTER_NEW_WORDS = 2  # a pointing message may bring this many words of its own ("the middle one, the exam?")
 POINTER_MAX_TOKENS = 8  # "and the one after that?", "which of those pays the most?"
-MIN_REMARK_WORDS = 4  # a message this long that asks nothing is a remark, not a fragment of a question
 MAX_LISTING_GAP = 2  # words between two things named side by side ("the CPC or the CCS")
 MIN_PART_TOKENS = 2  # a part of a several-question message with fewer words needs a confident score to stand alone
 
@@ -573,10 +572,7 @@ class Engine:
         # continues the question just as "and the CPC?" does.
         swaps = previous is not None and names_only and self._swapped(previous, tokens) is not None
         pointing = (self.follow_ups.continues(question) and names_only) or swaps or self.follow_ups.chooses(question)
-        # A remark ("lol my state isnt even there rip") asks nothing to continue; a fragment ("top states") may.
-        remark = len(question.split()) >= MIN_REMARK_WORDS and not any(s.question for s in sentences)
-        remark = remark and not self.follow_ups.continues(question)
-        if previous is not None and previous.topic and short and not remark and (not settled or pointing):
+        if previous is not None and previous.topic and short and (not settled or pointing):
             follow = self._follow(question, tokens, previous)
             if follow is not None:
                 return follow
@@ -625,13 +621,8 @@ class Engine:
         return replace(follow, topic=" ".join(joined), read=text, used=used)
 
     def _reads_as_answer(self, text: str, entry_id: str) -> bool:
-        """Whether the reader is sure `entry_id` answers `text` (lexical only: never, to be safe).
-
-        Outside the message's reading budget (`reads_per_message`): it checks a follow-up that reached the entry
-        just answered, when its own reading and the joined one are spent."""
-        if self.reading is None:
-            return False
-        found = {c.entry_id: c.read for c in self.reading.candidates(text, [Match(entry_id, 100.0)])}
+        """Whether the reader is sure `entry_id` answers `text` (lexical only: never, to be safe)."""
+        found = {c.entry_id: c.read for c in self._read(text, [Match(entry_id, 100.0)]) or []}
         return found.get(entry_id, 0.0) >= self.calibration.read_answer
 
     def _read(self, text: str, shortlist: list[Match]) -> list[Candidate] | None:
