@@ -98,7 +98,6 @@ MAX_CONTEXT_CHARS = 300  # a conversation keeps this much of a message (a chatty
 MAX_CONTEXT_WORDS = 40
 POINTER_NEW_WORDS = 2  # a pointing message may bring this many words of its own ("the middle one, the exam?")
 POINTER_MAX_TOKENS = 8  # "and the one after that?", "which of those pays the most?"
-MAX_LISTING_GAP = 2  # words between two things named side by side ("the CPC or the CCS")
 MIN_PART_TOKENS = 2  # a part of a several-question message with fewer words needs a confident score to stand alone
 
 NO_TOPIC = (
@@ -261,15 +260,15 @@ class Engine:
         """
         follow = self.follow_ups
         shown = self._shown_figures(context)
-        if shown:
-            dates = list(dict.fromkeys(f.date or "undated" for f in shown))
-            dated = " ".join([*dates, *(f.label for f in shown), context.question])
-            when = follow.other_time(question, dated)
-            if when is not None:
-                # "and after 2029?", "whats it now in 2024": the article's figures are for their own dates only.
-                text = OTHER_TIME.format(asked=when, dates=", ".join(dates))
-                return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context)
         new = self._new_words(tokens, context)
+        if shown and len(tokens) <= POINTER_MAX_TOKENS and not set(new) - follow.time_words:
+            # "and after 2029?", "whats it now in 2024": the article's figures are for their own dates only. Not
+            # a question of its own that names a year ("i finished school in 2015, can i still become a coder?").
+            dates = [date for date in dict.fromkeys(f.date for f in shown) if date]
+            when = follow.other_time(question, " ".join([*dates, *(f.label for f in shown), context.question]))
+            if when is not None:
+                text = OTHER_TIME.format(asked=when, dates=", ".join(dates) or "undated in the article")
+                return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context)
         if len(tokens) > POINTER_MAX_TOKENS or self._other_kind(question, context):
             pointer = None
         else:
@@ -344,15 +343,15 @@ class Engine:
 
     def _other_kind(self, question: str, context: Context) -> bool:
         """Whether the message asks about another kind of thing than the list shown ("which states ..." after
-        the salary table). After figures of no kind of thing (the job outlook), a kind named is another
-        ("top states?") unless the message points back at them ("does any sector pay under that?")."""
+        the salary table). After figures and no list (the job outlook), a kind named is another ("top
+        states?") unless the message points back at them ("does any sector pay under that?")."""
         asked = self.follow_ups.kind_named(question)
         if asked is None:
             return False
-        shown = self.follow_ups.kind_of(frozenset().union(*(item.tokens for item in context.items)))
-        if shown is None:
+        if not context.items:
             return self.follow_ups.pronoun(question) is None
-        return asked != shown
+        shown = self.follow_ups.kind_of(frozenset().union(*(item.tokens for item in context.items)))
+        return shown is not None and asked != shown
 
     def _new_words(self, tokens: list[str], context: Context) -> list[str]:
         """The message's words that the knowledge base knows and the last reply neither showed nor asked."""
@@ -636,24 +635,33 @@ class Engine:
         return self.reading.candidates(text, shortlist)
 
     def _each_named(self, question: str, tokens: list[str], reply: Reply) -> Reply:
-        """The reply to a question naming several things of one kind ("who are the AAPC and AHIMA?"): when the
-        one reading answers for only one of them (its answer is what that thing alone gets) and another gets
-        another answer, each one's answer; otherwise `reply` ("CPC vs CCS pay": one table holds both)."""
+        """The reply to a question naming several things of one kind side by side ("who are the AAPC and
+        AHIMA?"): when its one reading answered for only one of them (or offered "did you mean"), and another
+        gets another answer, each one's answer; otherwise `reply` ("CPC vs CCS pay": one table holds both; an
+        honest "I don't know" stays one)."""
+        if reply.kind not in (ReplyKind.ANSWER, ReplyKind.SUGGEST):
+            return reply
         named = [t for t in dict.fromkeys(tokens) if t in self.kb.normalizer.entities]
+        entry = reply.entry_id
+        if entry is not None and all(self.matcher.mentions(entry, [t]) for t in named):
+            return reply  # its entry is about all of them ("what do the CPC and CCS stand for?")
         kinds = {self.follow_ups.kind_of(frozenset({t})) for t in named}
         if len(named) < 2 or len(kinds) != 1 or None in kinds:
             return reply
         words = question.split()
         found = [self._span(words, token) for token in named]
         spans = sorted(span for span in found if span is not None)
-        # Named side by side ("the AAPC and AHIMA", "CPC, CCS or ..."), so one name can stand for the list;
-        # "what does a CCS make, and how about a records coder?" asks two questions, read as they are.
-        if len(spans) < len(named) or any(b[0] - a[1] > MAX_LISTING_GAP for a, b in itertools.pairwise(spans)):
+        # Side by side ("the AAPC and AHIMA", "CPC, CCS or ..."), so one name can stand for the list: "is the
+        # AAPC better than AHIMA?" or "what does a CCS make, and how about a records coder?" are read whole.
+        listing = self.follow_ups.listing_words
+        between = [words[a[1] : b[0]] for a, b in itertools.pairwise(spans)]
+        if len(spans) < len(named) or any(w.strip(",").casefold() not in listing for gap in between for w in gap):
             return reply
         start, end = spans[0][0], spans[-1][1]
         answers: dict[str, Reply] = {}
         for token in named:
-            one = " ".join([*words[:start], self.kb.lexicon.entities[token], *words[end:]])
+            name = self.kb.lexicon.entities[token].removeprefix("the ")
+            one = " ".join([*words[:start], name, *words[end:]])
             alone = self._resolve(one, self.kb.normalizer.tokens(one), None)
             if alone.kind is ReplyKind.ANSWER and alone.entry_id is not None:
                 answers.setdefault(alone.entry_id, alone)

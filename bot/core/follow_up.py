@@ -34,7 +34,10 @@ class Pointer:
 _PLURAL = frozenset({"they", "them", "their", "theirs", "those", "these", "those ones"})
 _BARE_NUMBER = re.compile(r"^\D*\b([1-9])\b\D*$")
 _SHORT_WORDS = 5  # "tell me about 5": a bare number picks an item only in a message this short
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+# A year, not a sum ("$2020", "2000 a month", "2,015").
+_YEAR = re.compile(
+    r"(?<![$\d,.])\b((?:19|20)\d\d)\b(?![,.]?\d)(?!\s*(?:a|an|per|/)\s*(?:month|year|yr|week|hour|hr|day)s?\b)"
+)
 
 
 def _alternation(words: tuple[str, ...] | list[str]) -> str:
@@ -77,9 +80,12 @@ class FollowUps:
         self._continues = re.compile(rf"^\s*(?:{_alternation(words.continuations)})\b", re.I)
         self._chooses = _words(*words.choosing)
         self._reasons = _words(*words.reasons)
-        self._switches = _words(*words.switches)
+        # "ok nvm, ...", "hey, unrelated but ...": said first (after a word or two), not "... sorry if this is random".
+        self._switches = re.compile(rf"^\W*(?:\w+\W+){{0,2}}?(?:{_alternation(words.switches)})\b", re.I)
         self._newer = _words(*words.newer)
-        self._later_year = re.compile(rf"\b(?:{_alternation(words.later)})\s+((?:19|20)\d\d)\b", re.I)
+        self._later_year = re.compile(rf"\b(?:{_alternation(words.later)})\s+{_YEAR.pattern}", re.I)
+        self.time_words = _single_words(words.newer)
+        self.listing_words = _single_words(words.listing)
         # The words that only point ("the second", "which is higher", "their"): what is left names something.
         pointing = (
             *words.forward,
@@ -142,16 +148,18 @@ class FollowUps:
 
     def switches(self, text: str) -> bool:
         """Whether the message says it changes the subject ("unrelated, but ...", "ok nvm, ...")."""
-        return self._switches.search(text) is not None
+        return self._switches.match(text) is not None
 
     def other_time(self, text: str, dated: str) -> str | None:
-        """The time the message asks figures for, when it is not one of those shown (`dated`: their dates
-        and the text they came with): a year they do not name ("in 2024"), a time past a year ("after
-        2029"), or newer figures ("the latest numbers"). None when it asks about no other time."""
+        """The time the message asks figures for, when the figures shown do not cover it (`dated`: their dates
+        and the words they came with): a year they do not name ("in 2024"), a time past the last year they
+        name ("after 2029"), or newer figures ("the latest numbers"). None when it asks about no other time.
+        A sum is no year ("2000 a month", "$2020")."""
+        covered = [int(year) for year in _YEAR.findall(dated)]
         later = self._later_year.search(text)
-        if later is not None:
+        if later is not None and covered and int(later.group(1)) >= max(covered):
             return later.group(0)
-        years = [year for year in _YEAR.findall(text) if year not in dated]
+        years = [year for year in _YEAR.findall(text) if int(year) not in covered]
         if years:
             return years[0]
         return "anything newer" if self._newer.search(text) else None

@@ -489,6 +489,7 @@ class FollowUpWords:
     reasons: tuple[str, ...] = ()  # "why", "how come": asks for a cause, which no figure shown gives
     switches: tuple[str, ...] = ()  # "new question", "unrelated but": the message starts afresh
     later: tuple[str, ...] = ()  # "after", "beyond": before a year, a time past the figures' own
+    listing: tuple[str, ...] = ()  # "and", "or", "vs": between things named side by side
     newer: tuple[str, ...] = ()  # "latest", "more recent": figures newer than the article's
     bare: tuple[str, ...] = ()  # canonical tokens that name no topic ("why", "where")
     kinds: dict[str, EntityKind] = field(default_factory=dict)  # "orgs" -> the organisations named
@@ -513,6 +514,7 @@ class FollowUpWords:
             reasons=read.get("reasons", stripped_items(), ()),
             switches=read.get("switches", stripped_items(), ()),
             later=read.get("later", stripped_items(), ()),
+            listing=read.get("listing", stripped_items(), ()),
             newer=read.get("newer", stripped_items(), ()),
             bare=read.get("bare", stripped_items(), ()),
             kinds=read.get("kinds", mapping(EntityKind.parse), {}),

@@ -244,3 +244,9 @@ def test_a_question_naming_two_things_of_a_kind_gets_each_ones_answer(engine: En
 def test_things_one_answer_covers_get_that_answer_alone(engine: Engine, question: str) -> None:
     reply = engine.ask(question)
     assert [block.entry_id for block in reply.blocks] == ["salary-by-position"], reply.text
+
+
+@pytest.mark.parametrize("question", ["where are aapc and ahima located", "is the aapc better than ahima"])
+def test_things_named_apart_or_unanswered_are_not_answered_one_by_one(engine: Engine, question: str) -> None:
+    """An honest "I don't know" stays one; "better than" between two names is no list of them."""
+    assert len(engine.ask(question).blocks) < 2

@@ -210,3 +210,36 @@ def test_a_bare_how_is_read_against_the_question_before(engine: Engine) -> None:
     first = engine.ask("do i have to keep studying even after im certified")
     reply = engine.ask("how tho", previous=first.context)
     assert reply.answered and reply.entry_id == first.entry_id == "step-continuing-education"
+
+
+@pytest.mark.parametrize(
+    ("previous", "message", "expected"),
+    [
+        ("what does a ccs make", "i want to start next year, what are the steps?", "steps-overview"),
+        ("what does a ccs make", "i finished school in 2015, can i still become a coder?", "education-requirements"),
+        ("what's the job outlook", "how do coders stay up to date with code changes?", "step-continuing-education"),
+    ],
+)
+def test_a_question_of_its_own_that_names_a_time_is_answered(
+    engine: Engine, previous: str, message: str, expected: str
+) -> None:
+    reply = engine.ask(message, previous=engine.ask(previous).context)
+    assert reply.answered and reply.entry_id == expected, reply.text
+
+
+def test_a_sum_is_not_a_year(engine: Engine) -> None:
+    reply = engine.ask("would 2000 a month be normal?", previous=engine.ask("what does a ccs make").context)
+    assert "no figures for" not in reply.text
+
+
+def test_a_change_of_subject_is_said_first(engine: Engine) -> None:
+    """'... sorry if this is a random question' at the end still follows on ('random question' is a switch)."""
+    first = engine.ask("what does a ccs make")
+    reply = engine.ask("and the cpc? sorry if this is a random question", previous=first.context)
+    assert reply.answered and "$54,590" in reply.plain
+
+
+def test_a_position_in_a_list_of_no_kind_still_picks_its_item(engine: Engine) -> None:
+    """'exam' names credentials, but the skills list is of no kind: 'the second one' is its second skill."""
+    reply = after(engine, "skills-overview", "the second one for the exam?")
+    assert reply.answered and reply.entry_id == "skill-detail"
