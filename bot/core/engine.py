@@ -314,12 +314,9 @@ class Engine:
         reply = self._resolve(rewritten, self.kb.normalizer.tokens(rewritten), None)
         if len(names) > 1:
             # "what are their full names?" after the AAPC and AHIMA: each one's answer, when they differ.
-            asked_of_each = [follow.replace_pronoun(question, one) for one in names]
-            each = [self._resolve(q, self.kb.normalizer.tokens(q), None) for q in asked_of_each]
-            answers = {r.entry_id: r for r in each if r.kind is ReplyKind.ANSWER and r.entry_id is not None}
+            answers = self._answers_of_each([follow.replace_pronoun(question, one) for one in names])
             if len(answers) > 1:
-                blocks = tuple(block for r in answers.values() for block in r.blocks)
-                reply = self._compose(next(iter(answers.values())), blocks, (), ())
+                reply = self._together(answers)
         if reply.answered or reply.known_gap:
             return self._leave_context(replace(reply, used=(name,)), rewritten, context)
         return None
@@ -658,18 +655,25 @@ class Engine:
         if len(spans) < len(named) or any(w.strip(",").casefold() not in listing for gap in between for w in gap):
             return reply
         start, end = spans[0][0], spans[-1][1]
-        answers: dict[str, Reply] = {}
-        for token in named:
-            name = self.kb.lexicon.entities[token].removeprefix("the ")
-            one = " ".join([*words[:start], name, *words[end:]])
-            alone = self._resolve(one, self.kb.normalizer.tokens(one), None)
-            if alone.kind is ReplyKind.ANSWER and alone.entry_id is not None:
-                answers.setdefault(alone.entry_id, alone)
+        names = [self.kb.lexicon.entities[token].removeprefix("the ") for token in named]
+        answers = self._answers_of_each([" ".join([*words[:start], name, *words[end:]]) for name in names])
         if len(answers) < 2 or (reply.answered and reply.entry_id not in answers):
             return reply
-        blocks = tuple(block for r in answers.values() for block in r.blocks)
-        first = next(iter(answers.values()))
-        return replace(self._compose(first, blocks, (), ()), topic=reply.topic)
+        return replace(self._together(answers), topic=reply.topic)
+
+    def _answers_of_each(self, questions: list[str]) -> dict[str, Reply]:
+        """Each question's answer, read on its own, by entry (the first reply for an entry), in order."""
+        answers: dict[str, Reply] = {}
+        for question in questions:
+            alone = self._resolve(question, self.kb.normalizer.tokens(question), None)
+            if alone.kind is ReplyKind.ANSWER and alone.entry_id is not None:
+                answers.setdefault(alone.entry_id, alone)
+        return answers
+
+    def _together(self, answers: dict[str, Reply]) -> Reply:
+        """One reply holding every answer's blocks, in order."""
+        blocks = tuple(block for reply in answers.values() for block in reply.blocks)
+        return self._compose(next(iter(answers.values())), blocks, (), ())
 
     def _span(self, words: list[str], token: str) -> tuple[int, int] | None:
         """Where in `words` the fewest words that name `token` are ("the ccs", not "what is the ccs")."""
