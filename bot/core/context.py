@@ -27,6 +27,7 @@ class Item:
     entry_id: str | None = None  # the entry that tells more about it (a step's own entry)
     figure: Figure | None = None  # its figure, when the list is a table (for comparisons)
     tokens: frozenset[str] = frozenset()  # canonical tokens naming it ("ccs", "step3"), to recognise it again
+    entity: str | None = None  # the entity it is, for a list of things named (`named_list`): asked about by name
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +96,25 @@ def named_entities(
     if entry is not None:
         shown = tuple(dict.fromkeys(t for t in kb.normalizer.tokens(entry.answer, correct=False) if t in known))
     return asked, shown
+
+
+def named_list(kb: KnowledgeBase, named: tuple[str, ...], figures: dict[str, Figure]) -> tuple[Item, ...]:
+    """Things an answer named side by side, as a list to point into ("which orgs certify coders?" -> "tell me
+    about the second one"; "whats ICD-10-CM and CPT?" -> "what does the second one stand for?"): each with
+    the one figure the knowledge base gives for it, if any, so "which of those pays better?" after the CPC
+    and the CCS compares their salaries. Fewer than two things make no list."""
+    if len(named) < 2:
+        return ()
+    names = kb.lexicon.entities
+    return tuple(Item(names.get(e, e), None, figures.get(e), frozenset({e}), e) for e in named)
+
+
+def entity_figures(kb: KnowledgeBase) -> dict[str, Figure]:
+    """Each entity's figure, where exactly one figure's label names it (the CPC's average salary)."""
+    known = kb.normalizer.entities
+    found: dict[str, list[Figure]] = {}
+    for entry in kb:
+        for figure in entry.figures:
+            for token in set(kb.normalizer.tokens(figure.label, correct=False)) & known:
+                found.setdefault(token, []).append(figure)
+    return {token: figures[0] for token, figures in found.items() if len(figures) == 1}

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.core import render, segment
 from bot.core.calibration import CALIBRATION, Calibration
-from bot.core.context import Context, Item, items_of, named_entities
+from bot.core.context import Context, Item, entity_figures, items_of, named_entities, named_list
 from bot.core.follow_up import Bundled, Direction, FollowUps
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.matcher import Match, Matcher
@@ -142,6 +142,8 @@ class Engine:
         )
         # Answers never change after load, so each is rendered once rather than on every ask.
         self._blocks = {entry.id: self.block(entry) for entry in kb.entries.values()}
+        self._entity_figures = entity_figures(kb)
+        self._figure_owner = {figure: entry.id for entry in kb for figure in entry.figures}
         self._rendered = {entry_id: render.markdown((block,)) for entry_id, block in self._blocks.items()}
         # Phrasing -> entry, for the reader's decisions only: built when a reader is attached (`attach`).
         self._phrased: dict[tuple[str, ...], str] = {}
@@ -278,7 +280,7 @@ class Engine:
             if pointer is not None and pointer.count > 1:
                 return self._pointed_items(pointer.index, pointer.count, context)
             if pointer is not None:
-                return self._pointed_item(pointer.index, pointer.out_of_range, context)
+                return self._pointed_item(pointer.index, pointer.out_of_range, context, question)
             direction = follow.comparison(question)
             if direction is not None and (context.items or shown):
                 # Words of its own must name figures to compare with ("... than the national median?").
@@ -322,10 +324,13 @@ class Engine:
         return None
 
     def _asks_why_figures_rank(self, question: str, context: Context) -> bool:
-        """ "Why does the CCS pay more?" right after a list or figures were shown: why they rank as they do
-        is not in the article ("why does networking matter more?" after the networking step is a question
-        its answer may hold)."""
-        if not self.follow_ups.asks_cause_of_ranking(question):
+        """ "Why does the CCS pay more?" right after a list or figures were shown, or a bare "why is that?"
+        right after "so the CCS pays more?": why they rank as they do is not in the article ("why does
+        networking matter more?" after the networking step is a question its answer may hold)."""
+        follow = self.follow_ups
+        own = [t for t in self.kb.normalizer.tokens(question) if t not in self._bare | self._follow_up_tokens]
+        bare_why = follow.asks_reason(question) and not own and follow.ranks(context.question)
+        if not (follow.asks_cause_of_ranking(question) or bare_why):
             return False
         # A list answered as a whole (the top states), not one item of it (a step, within the five).
         listed = len(context.items) >= 2 and context.position is None
@@ -340,15 +345,17 @@ class Engine:
 
     def _other_kind(self, question: str, context: Context) -> bool:
         """Whether the message asks about another kind of thing than the list shown ("which states ..." after
-        the salary table). After figures and no list (the job outlook), a kind named is another ("top
-        states?") unless the message points back at them ("does any sector pay under that?")."""
+        the salary table). A kind named is no other question when the message points back at what was shown
+        ("does any sector pay under that?" after the job outlook or the CPC's salary): it compares the two."""
         asked = self.follow_ups.kind_named(question)
         if asked is None:
             return False
+        points_back = self.follow_ups.pronoun(question) is not None
         if not context.items:
-            return self.follow_ups.pronoun(question) is None
+            return not points_back
         shown = self.follow_ups.kind_of(frozenset().union(*(item.tokens for item in context.items)))
-        return shown is not None and asked != shown
+        compares = points_back and self.follow_ups.comparison(question) is not None
+        return shown is not None and asked != shown and not compares
 
     def _new_words(self, tokens: list[str], context: Context) -> list[str]:
         """The message's words that the knowledge base knows and the last reply neither showed nor asked."""
@@ -394,8 +401,9 @@ class Engine:
         title = self.kb.entries[context.entry_id].title if context.entry_id else ""
         return _about_shown(block, context, (title,))
 
-    def _pointed_item(self, index: int, out_of_range: bool, context: Context) -> Reply:
-        """The reply to "the second one", "next", "step 3": that item's entry, its figure, or its name."""
+    def _pointed_item(self, index: int, out_of_range: bool, context: Context, question: str = "") -> Reply:
+        """The reply to "the second one", "next", "step 3": that item's entry, the message asked of the thing
+        it names ("what does the second one stand for?" -> "what does CPT stand for?"), its figure, or its name."""
         title = context.list_title or "the list I showed"
         if out_of_range:
             where = "after the last" if index >= len(context.items) else "before the first"
@@ -410,9 +418,17 @@ class Engine:
                 replace(reply, topic=" ".join(self.kb.normalizer.tokens(item.name))), item.name, None
             )
             context_after = reply.context
-            if context_after is not None and not context_after.items:  # a step keeps the list it came from
+            # A step keeps the list it came from, unless its own answer shows a list (things it merely names
+            # side by side are no list to move along instead).
+            if context_after is not None and all(i.entity is not None for i in context_after.items):
                 reply = replace(reply, context=replace(moved, entry_id=item.entry_id))
             return replace(reply, used=used)
+        if item.entity is not None and question:
+            asked = self.follow_ups.replace_pointer(question, item.name)
+            reply = self._resolve(asked, self.kb.normalizer.tokens(asked), None)
+            if reply.answered or reply.known_gap:
+                # The list stays, so "and the first one?" still points into it.
+                return replace(reply, context=replace(moved, entry_id=reply.entry_id), used=used)
         if item.figure is not None:
             figure = item.figure
             body = f"{figure.label}: **{figure.value}**."
@@ -456,8 +472,12 @@ class Engine:
         word = "lowest" if direction is Direction.LOWER else "highest"
         lines = "\n".join(f"- {f.label}: **{f.value}**" for f in ordered)
         body = f"Of these figures, the {word} is **{first.label}: {first.value}**.\n{lines}"
-        block = Block(context.entry_id or "", f"Compared: {title}", body, _sources(ordered))
-        return _about_shown(block, context, (title,))
+        # The figures' own entry is the answer's ("which of those pays better?" after the CPC and the CCS are
+        # named: the salary table's rows), when they all come from one.
+        owners = {self._figure_owner.get(f) for f in ordered}
+        owner = owners.pop() if len(owners) == 1 else None
+        block = Block(owner or context.entry_id or "", f"Compared: {title}", body, _sources(ordered))
+        return replace(_about_shown(block, context, (title,)), entry_id=owner or context.entry_id)
 
     def _small_talk(self, intent: str, previous: Context | None) -> Reply:
         """A friendly word and what the bot can answer; the conversation stays where it was."""
@@ -488,6 +508,9 @@ class Engine:
             items = tuple(Item(s.title, s.entry_id) for s in reply.suggestions)
             list_title = "the topics I suggested"
         asked, shown = named_entities(self.kb, tokens, entry)
+        if entry is not None and not items:
+            items = named_list(self.kb, self._named_side_by_side(read, asked, shown), self._entity_figures)
+            list_title = entry.title if items else ""
         context = Context(
             question=read[:MAX_CONTEXT_CHARS],
             topic=" ".join(tokens[:MAX_CONTEXT_WORDS]),
@@ -500,6 +523,18 @@ class Engine:
             suggestions=tuple(s.entry_id for s in reply.suggestions),
         )
         return replace(reply, context=context)
+
+    def _named_side_by_side(self, question: str, asked: tuple[str, ...], shown: tuple[str, ...]) -> tuple[str, ...]:
+        """The things of one kind an answer put side by side: those of the kind the question asked for, in the
+        answer's order ("which orgs certify?" -> the AAPC, AHIMA), or the ones the member named, in their order
+        ("whats ICD-10-CM and CPT?")."""
+        kinds = self.follow_ups.words.kinds
+        kind = self.follow_ups.kind_named(question)
+        if kind is not None:
+            return tuple(e for e in shown if e in kinds[kind].entities)
+        own = tuple(reversed(asked))
+        kind = self.follow_ups.kind_of(frozenset(own))
+        return own if kind is not None and all(e in kinds[kind].entities for e in own) else ()
 
     def _compose(
         self, first: Reply, blocks: tuple[Block, ...], notes: tuple[str, ...], missing: tuple[str, ...]

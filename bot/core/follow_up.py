@@ -68,6 +68,12 @@ class FollowUps:
             rf"\b({_alternation(ends)})\s+({_alternation([w for w in self._numbers if self._numbers[w] > 1])})\b", re.I
         )
         self._anchor = _words(*words.anchors)
+        moves = (*words.ordinals, *words.forward, *words.backward)
+        self._picking = re.compile(
+            rf"(?:\bthe\s+)?\b(?:{_alternation(moves)})\b(?:\s+(?:{_alternation(words.anchors)})\b)?"
+            rf"|{self._numbered.pattern}",
+            re.I,
+        )
         self._forward = _words(*words.forward)
         self._backward = _words(*words.backward)
         self._higher = _words(*words.higher)
@@ -171,8 +177,11 @@ class FollowUps:
     def asks_cause_of_ranking(self, text: str) -> bool:
         """Whether the message asks why one thing ranks above another ("why does the CCS pay more?"): figures
         shown never say, where an answer may well say why something matters."""
-        ranks = self._higher.search(text) or self._lower.search(text) or self._compare.search(text)
-        return self.asks_reason(text) and ranks is not None
+        return self.asks_reason(text) and self.ranks(text)
+
+    def ranks(self, text: str) -> bool:
+        """Whether the message ranks or compares things ("ccs pays more than cpc?", "which is lowest")."""
+        return bool(self._higher.search(text) or self._lower.search(text) or self._compare.search(text))
 
     def asks_provenance(self, text: str) -> bool:
         """Whether the message asks where a figure shown comes from, or when."""
@@ -212,6 +221,12 @@ class FollowUps:
         if kind is None or pronoun.casefold() not in _PLURAL:
             return [], False
         return [e for e in context.shown if allowed is not None and e in allowed][:3], False
+
+    def replace_pointer(self, text: str, name: str) -> str:
+        """The message with the words that pick an item replaced by its name ("tell me about the second one" ->
+        "tell me about AHIMA"), or the name alone when no such words are found ("and before?")."""
+        replaced, found = self._picking.subn(name, text, count=1)
+        return replaced if found else name
 
     def replace_pronoun(self, text: str, name: str) -> str:
         """The message with its first pronoun replaced by `name` ("what's their pay" -> "what's the CCS pay")."""

@@ -315,6 +315,51 @@ def test_a_why_that_only_reaches_the_answer_just_given_is_told_so(engine: Engine
     assert engine.kb.entries[str(first.entry_id)].title in reply.text
 
 
+def test_a_bare_why_after_asking_about_a_ranking_asks_its_cause(engine: Engine) -> None:
+    """ "so the CCS earns more than the CPC?" then "why's that then": the cause of the ranking, which no answer has."""
+    first = engine.ask("so the CCS earns more than the CPC?")
+    reply = engine.ask("why's that then", previous=first.context)
+    assert not reply.answered
+    assert reply.text.startswith("The article says nothing more on that")
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "entry_id", "fact"),
+    [
+        # Things an answer named side by side are a list to point into, in the answer's order...
+        ("who are the groups behind coding certifications", "what about the 2nd one", "ahima", "Health Information"),
+        # ...or in the member's own order, when they named them.
+        ("tell me about CPT and ICD-10", "and the first one?", "cpt", "Current Procedural Terminology"),
+    ],
+)
+def test_an_ordinal_picks_among_the_things_just_named(
+    engine: Engine, previous: str, question: str, entry_id: str, fact: str
+) -> None:
+    first = engine.ask(previous)
+    assert not first.context.items or first.context.items[0].entity is not None
+    reply = engine.ask(question, previous=first.context)
+    assert reply.answered and reply.entry_id == entry_id
+    assert fact in reply.plain
+
+
+def test_credentials_named_in_an_answer_compare_by_their_salaries(engine: Engine) -> None:
+    """The certification answer names the CPC and the CCS; their figures are the salary table's."""
+    first = engine.ask("which coding credentials are the best known")
+    reply = engine.ask("which of these earns less", previous=first.context)
+    assert reply.answered and reply.entry_id == "salary-by-position"
+    assert reply.plain.index("54,590") < reply.plain.index("60,080")  # the lowest first
+    assert "41,000" not in reply.plain  # a position the answer did not name
+
+
+def test_figures_of_another_kind_compared_with_the_one_just_shown(engine: Engine) -> None:
+    """ "does any sector beat that?" after the CCS's salary: the CCS figure beside the sectors', ranked."""
+    first = engine.ask("how much does a CCS earn")
+    reply = engine.ask("does any employer type beat that", previous=first.context)
+    assert reply.answered
+    assert "60,080" in reply.plain and "46,380" in reply.plain
+    assert reply.plain.index("60,080") < reply.plain.index("46,380")
+
+
 def test_gibberish_after_a_question_does_not_repeat_its_answer(engine: Engine) -> None:
     reply = engine.ask("asdfgh", previous=engine.ask("what does AHIMA stand for").context)
     assert not reply.answered
