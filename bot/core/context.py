@@ -99,9 +99,9 @@ def named_entities(
 
 
 def named_list(kb: KnowledgeBase, named: tuple[str, ...], figures: dict[str, Figure]) -> tuple[Item, ...]:
-    """Things an answer named side by side, as a list to point into ("which orgs certify coders?" -> "tell me
-    about the second one"; "whats ICD-10-CM and CPT?" -> "what does the second one stand for?"): each with
-    the one figure the knowledge base gives for it, if any, so "which of those pays better?" after the CPC
+    """Things a reply named side by side, as a list to point into ("what groups hand out coding credentials?"
+    -> "tell me about the second one"; "explain CPT and ICD-10" -> "what does the first one stand for?"): each
+    with the one figure the knowledge base gives for it, if any, so "which of those earns more?" after the CPC
     and the CCS compares their salaries. Fewer than two things make no list."""
     if len(named) < 2:
         return ()
@@ -110,11 +110,12 @@ def named_list(kb: KnowledgeBase, named: tuple[str, ...], figures: dict[str, Fig
 
 
 def entity_figures(kb: KnowledgeBase) -> dict[str, Figure]:
-    """Each entity's figure, where exactly one figure's label names it (the CPC's average salary)."""
+    """Each entity's figure, where exactly one figure's label names it (the CPC's average salary; a figure
+    the article repeats in two entries is still one figure)."""
     known = kb.normalizer.entities
-    found: dict[str, list[Figure]] = {}
+    found: dict[str, set[Figure]] = {}
     for entry in kb:
         for figure in entry.figures:
             for token in set(kb.normalizer.tokens(figure.label, correct=False)) & known:
-                found.setdefault(token, []).append(figure)
-    return {token: figures[0] for token, figures in found.items() if len(figures) == 1}
+                found.setdefault(token, set()).add(figure)
+    return {token: next(iter(figures)) for token, figures in found.items() if len(figures) == 1}

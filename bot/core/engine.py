@@ -140,10 +140,21 @@ class Engine:
             for phrase in (*self.follow_ups.phrases, *self.follow_ups.vocabulary)
             for token in self.kb.normalizer.tokens(phrase, correct=False)
         )
+        # The words that only rank ("more", "lowest", "vs"); "best paying" also says what is ranked.
+        words = kb.lexicon.follow_ups
+        self._ranking_tokens = frozenset(
+            token
+            for word in (*words.higher, *words.lower, *words.compare)
+            if " " not in word
+            for token in self.kb.normalizer.tokens(word, correct=False)
+        )
         # Answers never change after load, so each is rendered once rather than on every ask.
         self._blocks = {entry.id: self.block(entry) for entry in kb.entries.values()}
         self._entity_figures = entity_figures(kb)
-        self._figure_owner = {figure: entry.id for entry in kb for figure in entry.figures}
+        self._figure_owners: dict[Figure, set[str]] = {}  # a figure the article repeats has several
+        for entry in kb:
+            for figure in entry.figures:
+                self._figure_owners.setdefault(figure, set()).add(entry.id)
         self._rendered = {entry_id: render.markdown((block,)) for entry_id, block in self._blocks.items()}
         # Phrasing -> entry, for the reader's decisions only: built when a reader is attached (`attach`).
         self._phrased: dict[tuple[str, ...], str] = {}
@@ -282,7 +293,7 @@ class Engine:
             if pointer is not None:
                 return self._pointed_item(pointer.index, pointer.out_of_range, context, question)
             direction = follow.comparison(question)
-            if direction is not None and (context.items or shown):
+            if direction is not None and (context.items or shown) and self._asks_of_their_figures(tokens, context):
                 # Words of its own must name figures to compare with ("... than the national median?").
                 extra = self._figures_named(question, context)
                 compared = self._compare(direction, context, extra) if not new or extra else None
@@ -354,8 +365,27 @@ class Engine:
         if not context.items:
             return not points_back
         shown = self.follow_ups.kind_of(frozenset().union(*(item.tokens for item in context.items)))
-        compares = points_back and self.follow_ups.comparison(question) is not None
+        compares = points_back and self.follow_ups.comparison(question) is not None and self._has_figures(asked)
         return shown is not None and asked != shown and not compares
+
+    def _asks_of_their_figures(self, tokens: list[str], context: Context) -> bool:
+        """Whether a comparison is about the figures shown. Things named side by side carry another entry's
+        figures (the CPC's salary beside the certification answer), so ranking them must ask about what those
+        figures measure ("which of those earns more", not "which is more popular" or "which is better")."""
+        owners = {
+            owner
+            for item in context.items
+            if item.entity is not None and item.figure is not None
+            for owner in self._figure_owners.get(item.figure, ())
+        }
+        if not owners:
+            return True
+        own = [t for t in tokens if t not in self._ranking_tokens]
+        return any(self.matcher.mentions(owner, own) for owner in owners)
+
+    def _has_figures(self, kind: str) -> bool:
+        """Whether the knowledge base gives a figure for any thing of this kind (a sector's wage; no state's)."""
+        return any(e in self._entity_figures for e in self.follow_ups.words.kinds[kind].entities)
 
     def _new_words(self, tokens: list[str], context: Context) -> list[str]:
         """The message's words that the knowledge base knows and the last reply neither showed nor asked."""
@@ -418,17 +448,20 @@ class Engine:
                 replace(reply, topic=" ".join(self.kb.normalizer.tokens(item.name))), item.name, None
             )
             context_after = reply.context
-            # A step keeps the list it came from, unless its own answer shows a list (things it merely names
-            # side by side are no list to move along instead).
-            if context_after is not None and all(i.entity is not None for i in context_after.items):
+            # A step keeps the list it came from, unless its own answer shows a list of its own (things it
+            # merely names side by side are no list to move along instead).
+            own_list = context_after is not None and any(i.entity is None for i in context_after.items)
+            if context_after is not None and not own_list:
                 reply = replace(reply, context=replace(moved, entry_id=item.entry_id))
             return replace(reply, used=used)
         if item.entity is not None and question:
             asked = self.follow_ups.replace_pointer(question, item.name)
             reply = self._resolve(asked, self.kb.normalizer.tokens(asked), None)
-            if reply.answered or reply.known_gap:
-                # The list stays, so "and the first one?" still points into it.
-                return replace(reply, context=replace(moved, entry_id=reply.entry_id), used=used)
+            # Only a reply about that thing (a question that reads as another is no pick); the list stays, so
+            # "and the first one?" still points into it, and the thing is the one "it" now stands for.
+            if (reply.answered or reply.known_gap) and self.matcher.mentions(str(reply.entry_id), [item.entity]):
+                picked = replace(moved, entry_id=reply.entry_id, asked=(item.entity,))
+                return replace(reply, context=picked, used=used)
         if item.figure is not None:
             figure = item.figure
             body = f"{figure.label}: **{figure.value}**."
@@ -474,10 +507,10 @@ class Engine:
         body = f"Of these figures, the {word} is **{first.label}: {first.value}**.\n{lines}"
         # The figures' own entry is the answer's ("which of those pays better?" after the CPC and the CCS are
         # named: the salary table's rows), when they all come from one.
-        owners = {self._figure_owner.get(f) for f in ordered}
-        owner = owners.pop() if len(owners) == 1 else None
-        block = Block(owner or context.entry_id or "", f"Compared: {title}", body, _sources(ordered))
-        return replace(_about_shown(block, context, (title,)), entry_id=owner or context.entry_id)
+        owners = set.intersection(*(self._figure_owners.get(f, set()) for f in ordered))
+        owner = context.entry_id if context.entry_id in owners or len(owners) != 1 else owners.pop()
+        block = Block(owner or "", f"Compared: {title}", body, _sources(ordered))
+        return replace(_about_shown(block, context, (title,)), entry_id=owner)
 
     def _small_talk(self, intent: str, previous: Context | None) -> Reply:
         """A friendly word and what the bot can answer; the conversation stays where it was."""
@@ -509,8 +542,9 @@ class Engine:
             list_title = "the topics I suggested"
         asked, shown = named_entities(self.kb, tokens, entry)
         if entry is not None and not items:
-            items = named_list(self.kb, self._named_side_by_side(read, asked, shown), self._entity_figures)
-            list_title = entry.title if items else ""
+            kind, named = self._named_side_by_side(read, asked, shown)
+            items = named_list(self.kb, named, self._entity_figures)
+            list_title = f"the {kind}s named in {entry.title}" if items else ""
         context = Context(
             question=read[:MAX_CONTEXT_CHARS],
             topic=" ".join(tokens[:MAX_CONTEXT_WORDS]),
@@ -524,17 +558,21 @@ class Engine:
         )
         return replace(reply, context=context)
 
-    def _named_side_by_side(self, question: str, asked: tuple[str, ...], shown: tuple[str, ...]) -> tuple[str, ...]:
-        """The things of one kind an answer put side by side: those of the kind the question asked for, in the
-        answer's order ("which orgs certify?" -> the AAPC, AHIMA), or the ones the member named, in their order
-        ("whats ICD-10-CM and CPT?")."""
+    def _named_side_by_side(
+        self, question: str, asked: tuple[str, ...], shown: tuple[str, ...]
+    ) -> tuple[str, tuple[str, ...]]:
+        """The kind and the things of that kind a reply put side by side: the ones the member named, in their
+        order ("explain CPT and ICD-10"), else those of the kind the question asked for, in the answer's order
+        ("what groups hand out coding credentials?" -> the AAPC, AHIMA). Nothing when neither holds."""
         kinds = self.follow_ups.words.kinds
-        kind = self.follow_ups.kind_named(question)
-        if kind is not None:
-            return tuple(e for e in shown if e in kinds[kind].entities)
         own = tuple(reversed(asked))
         kind = self.follow_ups.kind_of(frozenset(own))
-        return own if kind is not None and all(e in kinds[kind].entities for e in own) else ()
+        if len(own) >= 2 and kind is not None and all(e in kinds[kind].entities for e in own):
+            return kind, own
+        kind = self.follow_ups.kind_named(question)
+        if kind is None:
+            return "", ()
+        return kind, tuple(e for e in shown if e in kinds[kind].entities)
 
     def _compose(
         self, first: Reply, blocks: tuple[Block, ...], notes: tuple[str, ...], missing: tuple[str, ...]

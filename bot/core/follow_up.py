@@ -68,9 +68,9 @@ class FollowUps:
             rf"\b({_alternation(ends)})\s+({_alternation([w for w in self._numbers if self._numbers[w] > 1])})\b", re.I
         )
         self._anchor = _words(*words.anchors)
-        moves = (*words.ordinals, *words.forward, *words.backward)
+        # "the second one", "the 2nd option", "number 2": an item picked by its position, said in full.
         self._picking = re.compile(
-            rf"(?:\bthe\s+)?\b(?:{_alternation(moves)})\b(?:\s+(?:{_alternation(words.anchors)})\b)?"
+            rf"(?:\bthe\s+)?\b({_alternation(list(words.ordinals))})\s+(?:{_alternation(words.anchors)})\b"
             rf"|{self._numbered.pattern}",
             re.I,
         )
@@ -113,10 +113,22 @@ class FollowUps:
     def pointer(self, text: str, context: Context, named: int | None = None) -> Pointer | None:
         """The item of `context.items` the message picks, if any: "step 3", "the second one", "the last
         step", "next" / "the one before" (from the item last shown, or `named`, an item the message names:
-        "what comes after networking"), or a bare number in a very short message ("tell me about 5")."""
+        "what comes after networking"), or a bare number in a very short message ("tell me about 5").
+
+        Things an answer merely named side by side are no sequence: only a position said in full ("the
+        second one", "number 2") picks one of them; "what should I do first?" or "what's next?" does not."""
         count = len(context.items)
         if not count:
             return None
+        if all(item.entity is not None for item in context.items):
+            found = self._picking.search(text)
+            if found is None:
+                return None
+            ordinal, number = found.group(1), found.group(2)
+            if number is not None:
+                return _bounded(self._numbers[number.casefold()] - 1, count)
+            n = self.words.ordinals[ordinal.casefold()]
+            return _bounded(count // 2 if n == 0 else n - 1 if n > 0 else count + n, count)
         found = self._several.search(text)
         if found:  # "the last two", "first 3"
             n = min(self._numbers[found.group(2).casefold()], count)
@@ -223,10 +235,9 @@ class FollowUps:
         return [e for e in context.shown if allowed is not None and e in allowed][:3], False
 
     def replace_pointer(self, text: str, name: str) -> str:
-        """The message with the words that pick an item replaced by its name ("tell me about the second one" ->
-        "tell me about AHIMA"), or the name alone when no such words are found ("and before?")."""
-        replaced, found = self._picking.subn(name, text, count=1)
-        return replaced if found else name
+        """The message with the position that picks an item replaced by its name ("tell me about the second
+        one" -> "tell me about AHIMA"; `pointer` picks among named things only by such a position)."""
+        return self._picking.sub(name, text, count=1)
 
     def replace_pronoun(self, text: str, name: str) -> str:
         """The message with its first pronoun replaced by `name` ("what's their pay" -> "what's the CCS pay")."""

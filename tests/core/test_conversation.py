@@ -336,10 +336,57 @@ def test_an_ordinal_picks_among_the_things_just_named(
     engine: Engine, previous: str, question: str, entry_id: str, fact: str
 ) -> None:
     first = engine.ask(previous)
-    assert not first.context.items or first.context.items[0].entity is not None
+    assert first.context is not None and first.context.items
+    assert all(item.entity is not None for item in first.context.items)
     reply = engine.ask(question, previous=first.context)
     assert reply.answered and reply.entry_id == entry_id
     assert fact in reply.plain
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "not_entry"),
+    [
+        # Things merely named are no sequence: "first" or "next" without a position said in full picks none.
+        ("which certifications are there", "what should i do first", "certifications-cpc-ccs"),
+        ("which orgs hand out coder credentials", "what should I do after that", "aapc"),
+    ],
+)
+def test_things_named_side_by_side_are_picked_only_by_a_position_said_in_full(
+    engine: Engine, previous: str, question: str, not_entry: str
+) -> None:
+    first = engine.ask(previous)
+    reply = engine.ask(question, previous=first.context)
+    assert reply.entry_id != not_entry
+    assert not any("item" in used for used in reply.used)
+
+
+def test_a_picked_thing_is_what_it_stands_for_next(engine: Engine) -> None:
+    first = engine.ask("which certifications are there")
+    picked = engine.ask("tell me about the second one", previous=first.context)
+    reply = engine.ask("how much does it pay", previous=picked.context)
+    assert reply.answered and "60,080" in reply.plain
+
+
+@pytest.mark.parametrize("question", ["which is more popular", "which one is better"])
+def test_named_credentials_are_ranked_by_salary_only_when_pay_is_asked(engine: Engine, question: str) -> None:
+    first = engine.ask("which certifications are there")
+    reply = engine.ask(question, previous=first.context)
+    assert "60,080" not in reply.plain
+
+
+def test_things_the_member_named_make_the_list_before_a_kind_word(engine: Engine) -> None:
+    """ "who" is a word for organisations, but the member named the CPC and the CCS."""
+    first = engine.ask("who offers the CPC and CCS")
+    reply = engine.ask("which pays better", previous=first.context)
+    assert reply.answered and reply.entry_id == "salary-by-position"
+    assert "60,080" in reply.plain and "54,590" in reply.plain
+
+
+def test_a_kind_without_figures_is_another_question_even_when_compared(engine: Engine) -> None:
+    """The article gives no state's pay: "do any states pay more than that" is the top states' answer."""
+    first = engine.ask("salaries by position")
+    reply = engine.ask("do any states pay more than that", previous=first.context)
+    assert reply.entry_id == "salary-top-states"
 
 
 def test_credentials_named_in_an_answer_compare_by_their_salaries(engine: Engine) -> None:
