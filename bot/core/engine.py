@@ -150,12 +150,13 @@ class Engine:
         )
         # Answers never change after load, so each is rendered once rather than on every ask.
         self._blocks = {entry.id: self.block(entry) for entry in kb.entries.values()}
+        self._rendered = {entry_id: render.markdown((block,)) for entry_id, block in self._blocks.items()}
+        # What the figures name and where they stand, for comparisons of things named side by side.
         self._entity_figures = entity_figures(kb)
         self._figure_owners: dict[Figure, set[str]] = {}  # a figure the article repeats has several
         for entry in kb:
             for figure in entry.figures:
                 self._figure_owners.setdefault(figure, set()).add(entry.id)
-        self._rendered = {entry_id: render.markdown((block,)) for entry_id, block in self._blocks.items()}
         # Phrasing -> entry, for the reader's decisions only: built when a reader is attached (`attach`).
         self._phrased: dict[tuple[str, ...], str] = {}
         if reading is not None:
@@ -339,10 +340,12 @@ class Engine:
         right after "so the CCS pays more?": why they rank as they do is not in the article ("why does
         networking matter more?" after the networking step is a question its answer may hold)."""
         follow = self.follow_ups
-        own = [t for t in self.kb.normalizer.tokens(question) if t not in self._bare | self._follow_up_tokens]
-        bare_why = follow.asks_reason(question) and not own and follow.ranks(context.question)
-        if not (follow.asks_cause_of_ranking(question) or bare_why):
-            return False
+        if not follow.asks_cause_of_ranking(question):
+            if not (follow.asks_reason(question) and follow.ranks(context.question)):
+                return False
+            carrying = self._bare | self._follow_up_tokens
+            if any(t not in carrying for t in self.kb.normalizer.tokens(question)):
+                return False  # a cause of its own ("why is demand growing?"), not the ranking's
         # A list answered as a whole (the top states), not one item of it (a step, within the five).
         listed = len(context.items) >= 2 and context.position is None
         return listed or len(self._shown_figures(context)) >= 2

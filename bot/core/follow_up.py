@@ -125,10 +125,7 @@ class FollowUps:
             if found is None:
                 return None
             ordinal, number = found.group(1), found.group(2)
-            if number is not None:
-                return _bounded(self._numbers[number.casefold()] - 1, count)
-            n = self.words.ordinals[ordinal.casefold()]
-            return _bounded(count // 2 if n == 0 else n - 1 if n > 0 else count + n, count)
+            return self._numbered_item(number, count) if number is not None else self._ordinal_item(ordinal, count)
         found = self._several.search(text)
         if found:  # "the last two", "first 3"
             n = min(self._numbers[found.group(2).casefold()], count)
@@ -136,11 +133,10 @@ class FollowUps:
             return Pointer(start, count=n)
         found = self._numbered.search(text)
         if found:
-            return _bounded(self._numbers[found.group(1).casefold()] - 1, count)
+            return self._numbered_item(found.group(1), count)
         found = self._ordinal.search(text)
         if found and (self._anchor.search(text, found.end()) or len(text.split()) <= _SHORT_WORDS):
-            n = self.words.ordinals[found.group(1).casefold()]
-            return _bounded(count // 2 if n == 0 else n - 1 if n > 0 else count + n, count)
+            return self._ordinal_item(found.group(1), count)
         base = named if named is not None else context.position
         if self._forward.search(text):
             return _bounded(0 if base is None else base + 1, count)
@@ -150,6 +146,15 @@ class FollowUps:
         if found and len(text.split()) <= _SHORT_WORDS:
             return _bounded(int(found.group(1)) - 1, count)
         return None
+
+    def _numbered_item(self, number: str, count: int) -> Pointer:
+        """The item "number 2" / "step three" names."""
+        return _bounded(self._numbers[number.casefold()] - 1, count)
+
+    def _ordinal_item(self, ordinal: str, count: int) -> Pointer:
+        """The item "second", "last" or "middle" names, of `count`."""
+        n = self.words.ordinals[ordinal.casefold()]
+        return _bounded(count // 2 if n == 0 else n - 1 if n > 0 else count + n, count)
 
     def comparison(self, text: str) -> Direction | None:
         """Whether the message compares what was shown: the largest, the smallest, or all of it. Not when it
