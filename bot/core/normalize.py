@@ -11,11 +11,9 @@ from __future__ import annotations
 import gzip
 import re
 import unicodedata
-from collections.abc import Iterable
-from functools import cache, lru_cache
+from collections.abc import Callable, Iterable
+from functools import cache, lru_cache, partial
 from pathlib import Path
-
-from rapidfuzz import fuzz, process
 
 from bot.core.models import Lexicon
 
@@ -59,6 +57,22 @@ def english_words() -> frozenset[str]:
     it in a thread at start-up, and a one-off `ask` only pays when a word needs correcting.
     """
     return frozenset(gzip.decompress(ENGLISH_WORDS.read_bytes()).decode("ascii").split())
+
+
+@cache
+def _closest() -> Callable[..., tuple[str, float, int] | None]:
+    """rapidfuzz's best-match search, imported on first use: a start-up whose messages need no correcting (the
+    bot's login, a one-off `ask`) never pays its import (~7 ms)."""
+    from rapidfuzz import fuzz, process  # noqa: PLC0415
+
+    return partial(process.extractOne, scorer=fuzz.ratio)
+
+
+def warm_spelling() -> None:
+    """Load what spelling correction needs (the word list, rapidfuzz), so that no member's message pays for it;
+    the bot calls this in a thread once ready."""
+    english_words()
+    _closest()
 
 
 def _shared_prefix(a: str, b: str) -> int:
@@ -191,7 +205,7 @@ class Normalizer:
         """
         candidates = self._by_initial.get(word[0], ())
         cutoff = 85.0 if len(word) <= 4 else 80.0
-        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        best = _closest()(word, candidates, score_cutoff=cutoff)
         if best is None or abs(len(best[0]) - len(word)) > 2:
             return word
         found: str = best[0]

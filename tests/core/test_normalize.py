@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from bot.core import Engine, normalize
@@ -213,3 +217,19 @@ def test_everyday_names_for_the_article_s_topics_normalise_alike(engine: Engine,
     assert "ccs" in tokens("certified coding specialist salary")
     assert "duty" not in tokens("what is the function of icd 10")
     assert "school" in tokens("where can i go to school for coding")
+
+
+def test_rapidfuzz_is_imported_by_the_first_word_that_needs_correcting_not_at_start_up() -> None:
+    """A start-up (the bot's login, a one-off `ask`) whose words are all known never pays rapidfuzz's import;
+    the first misspelt word does, and is still corrected."""
+    code = (
+        "import sys\n"
+        "from bot.core import Engine\n"
+        "engine = Engine.load(semantic=False)\n"
+        "engine.ask('how much does a medical coder earn')\n"
+        "print('rapidfuzz' in sys.modules)\n"
+        "print(' '.join(engine.kb.normalizer.tokens('certifcation')), 'rapidfuzz' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=False)
+    assert result.stdout.split("\n")[:2] == ["False", "certification True"], result.stderr
