@@ -104,6 +104,7 @@ NO_TOPIC = (
     "That needs a topic: please ask it as a whole question, for example *why get certified?* or *where can I study?*"
 )
 NOTHING_MORE = "The article says nothing more on that than its answer on *{title}*."
+ALL_IT_SAYS = "That is all the article says on it."
 OTHER_TIME = "The article has no figures for *{asked}*: the ones I showed are dated as it gives them ({dates})."
 BOTH_NOTE = "Your question could be about either of these, so here are both."
 UNCLEAR = "That could be about more than one topic I cover."
@@ -680,17 +681,36 @@ class Engine:
             return None
         used = (f"the previous question: {context.question}",)
         if follow.answered and follow.entry_id is not None and follow.entry_id == context.entry_id:
-            # A bare "why?" gets nothing it was not just given, nor does the cause of a ranking shown ("why is
-            # the CCS higher?"); a cause the member names ("why is demand growing?" after the job outlook) may
-            # be in it, when the reader says so.
+            # The cause of a ranking shown ("why is the CCS higher?") is not in the article; a cause the member
+            # names ("why is demand growing?" after the job outlook) may be in the answer, when the reader says so.
+            if self._asks_why_figures_rank(question, context):
+                title = self.kb.entries[follow.entry_id].title
+                nothing = Reply(ReplyKind.FALLBACK, NOTHING_MORE.format(title=title), None, follow.score)
+                return replace(nothing, topic=" ".join(joined), read=text, used=used)
             why = self.follow_ups.asks_reason(question)
+            bare_why = why and not own_words
             names_an_item = not why and any(set(tokens) & item.tokens for item in context.items)
-            said = (why and not own_words) or self._asks_why_figures_rank(question, context)
-            if said or (not names_an_item and not self._reads_as_answer(text, follow.entry_id)):
+            if bare_why or (not names_an_item and not self._reads_as_answer(text, follow.entry_id)):
+                if bare_why or self._asks_past(question, own_words, follow.entry_id):
+                    # Asking past the answer just given ("why?", "is that all they do?", "how do I find out what
+                    # mine needs?"): what the article says on it is all there is, so it is shown again, said to be all.
+                    again = self._compose(follow, follow.blocks, (ALL_IT_SAYS,), ())
+                    return replace(again, topic=" ".join(joined), read=text, used=used)
                 title = self.kb.entries[follow.entry_id].title
                 nothing = Reply(ReplyKind.FALLBACK, NOTHING_MORE.format(title=title), None, follow.score)
                 return replace(nothing, topic=" ".join(joined), read=text, used=used)
         return replace(follow, topic=" ".join(joined), read=text, used=used)
+
+    def _asks_past(self, question: str, own_words: list[str], entry_id: str) -> bool:
+        """Whether a follow-up the answer just given does not clearly hold asks further on that same topic: a
+        question whose own words, if any, the answer's text uses ("how do I find out what mine needs" after
+        the state licensing), naming no thing of its own. Not a remark ("lol my state isn't even there"), a
+        place the article gives nothing on ("what about texas"), or one item of a list ("why connecticut?").
+        """
+        if not self.kb.small_talk.asks(question) or any(t in self.kb.normalizer.entities for t in own_words):
+            return False
+        said = self.kb.normalizer.tokens(self._blocks[entry_id].body, correct=False)
+        return not own_words or any(t in said for t in own_words)
 
     def _reads_as_answer(self, text: str, entry_id: str) -> bool:
         """Whether the reader is sure `entry_id` answers `text` (lexical only: never, to be safe)."""

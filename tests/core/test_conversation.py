@@ -10,7 +10,7 @@ import pytest
 from bot.core import Engine, ReplyKind
 from bot.core.context import Context
 from bot.core.conversation import Conversations
-from bot.core.engine import MAX_ANSWER_CHARS
+from bot.core.engine import ALL_IT_SAYS, MAX_ANSWER_CHARS
 from bot.core.segment import focus_candidates
 
 
@@ -303,16 +303,20 @@ def test_a_trailing_why_does_not_become_the_question_of_a_chatty_message(engine:
     ("previous", "question"),
     [
         ("do I need to get certified?", "why?"),  # the entry answered already says all the article says
-        ("which pays more, cpc or ccs?", "why is ccs higher?"),
         ("what are the steps?", "why?"),
+        ("what does a medical coder actually do", "is that all they do?"),
+        ("do coders need a state license?", "how would i check what mine requires?"),  # the answer's own words
     ],
 )
-def test_a_why_that_only_reaches_the_answer_just_given_is_told_so(engine: Engine, previous: str, question: str) -> None:
+def test_a_question_past_the_answer_just_given_gets_that_answer_again_said_to_be_all(
+    engine: Engine, previous: str, question: str
+) -> None:
+    """What the article says on it is all there is: shown again (the reason asked for is in it, when the article
+    gives one), and said to be all, never another entry's answer or a bare "I don't know"."""
     first = engine.ask(previous)
     reply = engine.ask(question, previous=first.context)
-    assert not reply.answered and reply.kind is ReplyKind.FALLBACK
-    assert reply.text.startswith("The article says nothing more on that")
-    assert engine.kb.entries[str(first.entry_id)].title in reply.text
+    assert reply.answered and reply.entry_id == first.entry_id
+    assert reply.text.startswith(first.text.split("\n")[0]) and reply.text.endswith(ALL_IT_SAYS)
 
 
 def test_a_bare_why_after_asking_about_a_ranking_asks_its_cause(engine: Engine) -> None:
@@ -507,6 +511,7 @@ def test_small_talk_no_phrase_covers_is_recognised_by_its_examples(engine: Engin
     ("previous", "question"),
     [
         ("how much do CPC and CCS coders make?", "how come the ccs is paid more?"),
+        ("which pays more, cpc or ccs?", "why is ccs higher?"),
         ("where do coders earn the most?", "why would those states pay better?"),
     ],
 )
