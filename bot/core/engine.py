@@ -90,6 +90,7 @@ MAX_QUESTION_CHARS = 4000  # a Discord message's limit
 SUGGEST_WINDOW = CALIBRATION.suggest_window  # entries further below the best never change a decision
 MAX_SUGGESTIONS = 3
 MAX_ANSWER_CHARS = 1000  # one reply, however many questions it answers
+MIN_LEAD_CHARS = 120  # a second answer cut shorter than this says too little to show
 FOCUS_MIN_TOKENS = 6  # a message this long may hide its question among chatter
 FOLLOW_UP_MAX_TOKENS = 4  # "and the CCS?", "what about hospitals?", "why?"
 MAX_PARTS = 4  # questions answered from one message; a longer list is no conversation, and each costs a ranking
@@ -836,8 +837,9 @@ class Engine:
 
         In this order: a fact the reader is sure answers it (or that clearly leads every other candidate); else
         a confident lexical answer the reader does not rule out (it gives that entry at least `read_lexical`);
-        else a known gap the reader is sure of, or the lexical matcher's known gap; else "did you mean" among
-        the facts the reader half believes; else the honest fallback.
+        else both of the two best candidates, when both are facts and together the reader is sure of them; else
+        a known gap the reader is sure of, or the lexical matcher's known gap; else "did you mean" among the facts
+        the reader half believes; else the honest fallback.
         """
         c = self.calibration
         if not candidates:
@@ -848,14 +850,20 @@ class Engine:
         runner_up = candidates[1].read if len(candidates) > 1 else 0.0
         leads = best.read >= c.read_lead and best.read - runner_up >= c.read_lead_margin
         if entry.kind == "fact" and (best.read >= c.read_answer or leads):
-            second = facts[1] if len(facts) > 1 else None
-            if second is not None and second.read >= c.read_answer and best.read - second.read <= c.read_both:
-                blocks = (self._blocks[entry.id], self._blocks[second.entry_id])
-                return self._compose(self._answer(entry, 100 * best.read), blocks, (BOTH_NOTE,), ())
             return self._answer(entry, 100 * best.read)
         read = {m.entry_id: m.read for m in candidates}
         if lexical.answered and lexical.entry_id is not None and read.get(lexical.entry_id, 0.0) >= c.read_lexical:
             return lexical
+        second = candidates[1] if len(candidates) > 1 else None
+        if (
+            entry.kind == "fact"
+            and second is not None
+            and self.kb.entries[second.entry_id].kind == "fact"
+            and best.read + second.read >= c.read_pair
+        ):
+            # The reader splits its belief between two entries that both hold the fact asked for ("what does
+            # CPC stand for": the certifications and the pay table both name it); together it is sure.
+            return self._pair(entry, second.entry_id, 100 * best.read)
         if entry.kind == "gap" and best.read >= c.read_gap:
             return self._gap(entry, round(100 * best.read, 1))
         if lexical.known_gap:
@@ -864,6 +872,16 @@ class Engine:
         if len(close) >= 2:
             return self._suggest([m.entry_id for m in close], 100 * best.read)
         return self._fallback(100 * best.read)
+
+    def _pair(self, entry: Entry, second_id: str, score: float) -> Reply:
+        """Two answers at once, the reader's first whole and the second cut to the room left: the first is the
+        likelier, so it is the one never cut short; a second with too little room is offered by title."""
+        first, second = self._blocks[entry.id], self._blocks[second_id]
+        bare = len(render.markdown((first, replace(second, body="")), (BOTH_NOTE,)))
+        room = MAX_ANSWER_CHARS - bare
+        if room >= MIN_LEAD_CHARS:
+            return self._compose(self._answer(entry, score), (first, second.lead(room)), (BOTH_NOTE,), ())
+        return self._compose(self._answer(entry, score), (first,), (_ask_separately([second.title]),), ())
 
     def _several(self, parts: list[str]) -> Reply | None:
         """One reply to a message asking several things: every answer the article has, and what it lacks.
