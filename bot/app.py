@@ -18,8 +18,8 @@ import discord
 from discord.ext import commands
 
 # discord.py's modules live as long as the process. Frozen out of the collector here, once, they are not
-# walked again by the full collection that the bot's own imports and its knowledge base would otherwise set
-# off before ready (about 14 ms of a start-up; `bench/discord_e2e.py`). Nothing made later is frozen.
+# walked again by the full collection that the rest of a start-up (the bot's modules, its knowledge base)
+# would otherwise set off before ready (about 14 ms; `bench/discord_e2e.py`). Nothing made later is frozen.
 gc.freeze()
 
 from bot.core import Engine, Reply  # noqa: E402 -- after the freeze on purpose
@@ -141,8 +141,8 @@ class MedcoderBot(commands.Bot):
         delays login; until the models are in, answers are lexical only."""
         try:
             await asyncio.to_thread(warm_spelling)
-        except Exception:  # a damaged word list: spelling goes uncorrected; still load the models
-            log.exception("The spelling corrector's word list could not be read")
+        except Exception:  # a damaged install: a misspelt question will fail the same way; still load the models
+            log.exception("The spelling corrector's word list or rapidfuzz could not be loaded")
         if self.engine.reading is not None or not self.settings.reader:
             return
         try:

@@ -50,7 +50,8 @@ class Calibration:
     read_lead: float = 0.3  # ...or at this one, when it leads every other candidate...
     read_lead_margin: float = 0.25  # ...by this much
     read_gap: float = 0.5  # ...a known gap is the reply at this one
-    read_pair: float = 1.01  # the two best candidates, both facts, hold this much between them: show both
+    read_pair: float = 1.01  # the two best candidates, both facts, hold this much between them: show both...
+    read_pair_dense: float = 0.0  # ...when the encoder puts one of them at least this near the message
     read_suggest: float = 0.25  # two or more entries at this probability, none answerable: "did you mean"
     read_lexical: float = 0.2  # a confident lexical answer stands when the reader gives it at least this
     read_small_talk: float = 0.8  # a short message nothing answers is small talk this close to an example

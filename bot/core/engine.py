@@ -62,6 +62,7 @@ class Reply:
     read: str = ""  # the text the reply was decided on (a follow-up joined to what it continues)
     context: Context | None = None  # what this reply showed: the next message's context (`Engine.ask(previous=)`)
     used: tuple[str, ...] = field(default_factory=tuple)  # what the reply took from earlier turns, named
+    paired: bool = False  # two answers: the reader was sure only of the two together, so less sure than of one
 
     @property
     def plain(self) -> str:
@@ -90,7 +91,6 @@ MAX_QUESTION_CHARS = 4000  # a Discord message's limit
 SUGGEST_WINDOW = CALIBRATION.suggest_window  # entries further below the best never change a decision
 MAX_SUGGESTIONS = 3
 MAX_ANSWER_CHARS = 1000  # one reply, however many questions it answers
-MIN_LEAD_CHARS = 120  # a second answer cut shorter than this says too little to show
 FOCUS_MIN_TOKENS = 6  # a message this long may hide its question among chatter
 FOLLOW_UP_MAX_TOKENS = 4  # "and the CCS?", "what about hospitals?", "why?"
 MAX_PARTS = 4  # questions answered from one message; a longer list is no conversation, and each costs a ranking
@@ -258,11 +258,11 @@ class Engine:
         if (
             previous is not None
             and reply.answered
-            and reply.entry_id == previous.entry_id
+            and previous.entry_id in {block.entry_id for block in reply.blocks}
             and self._asks_why_figures_rank(question, previous)
         ):
             # "why does the CCS pay more?" right after the table that shows it: the reason is not in the answer
-            # just given, and the article gives no other.
+            # just given (alone, or beside another), and the article gives no other.
             return self._nothing_more(previous)
         return self._leave_context(reply, question, previous)
 
@@ -674,10 +674,13 @@ class Engine:
         previous = context.topic.split()
         joined = self._follow_up(tokens, previous)
         text = self._swapped(context, tokens) or f"{context.question} {question}"
-        follow = self.judge(joined, text)
+        own_words = [t for t in tokens if t not in self._bare]
+        # Two answers at once only for a follow-up with words of its own after an answer ("what do they teach"
+        # after where to study): joined to what the article lacks, or with nothing of its own ("really?",
+        # "why?"), the reader's belief split between two entries says it is about neither.
+        follow = self.judge(joined, text, pairs=bool(own_words) and context.entry_id is not None)
         if follow.kind is not ReplyKind.ANSWER and not follow.known_gap:
             return None
-        own_words = [t for t in tokens if t not in self._bare]
         if follow.entry_id is not None and own_words and not self.matcher.mentions(follow.entry_id, own_words):
             return None
         used = (f"the previous question: {context.question}",)
@@ -692,10 +695,14 @@ class Engine:
             bare_why = why and not own_words
             names_an_item = not why and any(set(tokens) & item.tokens for item in context.items)
             if bare_why or (not names_an_item and not self._reads_as_answer(text, follow.entry_id)):
-                if bare_why or self._asks_past(question, own_words, follow.entry_id):
+                # "why?" after figures asks why they are what they are, which the article never says.
+                figures = bool(self.kb.entries[follow.entry_id].figures)
+                if (bare_why and not figures) or (
+                    not bare_why and self._asks_past(question, own_words, follow.entry_id)
+                ):
                     # Asking past the answer just given ("why?", "is that all they do?", "how do I find out what
                     # mine needs?"): what the article says on it is all there is, so it is shown again, said to be all.
-                    again = self._compose(follow, follow.blocks, (ALL_IT_SAYS,), ())
+                    again = self._compose(follow, (self._blocks[follow.entry_id],), (ALL_IT_SAYS,), ())
                     return replace(again, topic=" ".join(joined), read=text, used=used)
                 title = self.kb.entries[follow.entry_id].title
                 nothing = Reply(ReplyKind.FALLBACK, NOTHING_MORE.format(title=title), None, follow.score)
@@ -708,7 +715,8 @@ class Engine:
         the state licensing), naming no thing of its own. Not a remark ("lol my state isn't even there"), a
         place the article gives nothing on ("what about texas"), or one item of a list ("why connecticut?").
         """
-        if not self.kb.small_talk.asks(question) or any(t in self.kb.normalizer.entities for t in own_words):
+        asks = any(sentence.question for sentence in self.segmenter.sentences(question))
+        if not asks or any(t in self.kb.normalizer.entities for t in own_words):
             return False
         said = self.kb.normalizer.tokens(self._blocks[entry_id].body, correct=False)
         return not own_words or any(t in said for t in own_words)
@@ -807,9 +815,10 @@ class Engine:
         kept = [t for t in previous if t not in tokens and not (swaps and t in entities)]
         return tokens + kept
 
-    def judge(self, tokens: list[str], question: str = "", read: str = "") -> Reply:
+    def judge(self, tokens: list[str], question: str = "", read: str = "", *, pairs: bool = True) -> Reply:
         """The decision for one bag of canonical tokens (one question, whose words are `question`); the reader
-        reads `read` when given (a chatty message's whole text, whose other sentences name its topic)."""
+        reads `read` when given (a chatty message's whole text, whose other sentences name its topic). Without
+        `pairs`, two answers are never shown at once (`read_decide`)."""
         if all(t in self._bare for t in tokens):
             # "when?" (no word left once stop words go) or "why?" names no topic: every entry phrased "why
             # ..." would match the latter, so none is the answer. In a conversation it is read against the
@@ -830,9 +839,9 @@ class Engine:
                 return self._gap(entry, 100.0)
             return self._answer(entry, 100.0)
         candidates = self._read(read or question or " ".join(tokens), ranked[: self.calibration.lexical_candidates])
-        return lexical if candidates is None else self.read_decide(candidates, lexical)
+        return lexical if candidates is None else self.read_decide(candidates, lexical, pairs=pairs)
 
-    def read_decide(self, candidates: list[Candidate], lexical: Reply) -> Reply:
+    def read_decide(self, candidates: list[Candidate], lexical: Reply, *, pairs: bool = True) -> Reply:
         """The decision on the reader's verdicts: answer, both, a known gap, "did you mean", or a fallback.
 
         In this order: a fact the reader is sure answers it (or that clearly leads every other candidate); else
@@ -856,13 +865,16 @@ class Engine:
             return lexical
         second = candidates[1] if len(candidates) > 1 else None
         if (
-            entry.kind == "fact"
+            pairs
+            and entry.kind == "fact"
             and second is not None
             and self.kb.entries[second.entry_id].kind == "fact"
             and best.read + second.read >= c.read_pair
+            and max(best.dense, second.dense) >= c.read_pair_dense
         ):
             # The reader splits its belief between two entries that both hold the fact asked for ("what does
-            # CPC stand for": the certifications and the pay table both name it); together it is sure.
+            # CPC stand for": the certifications and the pay table both name it); together it is sure. Unless the
+            # encoder finds neither near the message: a remark it half-places between two entries is about neither.
             return self._pair(entry, second.entry_id, 100 * best.read)
         if entry.kind == "gap" and best.read >= c.read_gap:
             return self._gap(entry, round(100 * best.read, 1))
@@ -877,11 +889,12 @@ class Engine:
         """Two answers at once, the reader's first whole and the second cut to the room left: the first is the
         likelier, so it is the one never cut short; a second with too little room is offered by title."""
         first, second = self._blocks[entry.id], self._blocks[second_id]
-        bare = len(render.markdown((first, replace(second, body="")), (BOTH_NOTE,)))
-        room = MAX_ANSWER_CHARS - bare
-        if room >= MIN_LEAD_CHARS:
-            return self._compose(self._answer(entry, score), (first, second.lead(room)), (BOTH_NOTE,), ())
-        return self._compose(self._answer(entry, score), (first,), (_ask_separately([second.title]),), ())
+        room = MAX_ANSWER_CHARS - len(render.markdown((first, replace(second, body="")), (BOTH_NOTE,)))
+        if len(second.opening) + len(" …") < room:  # cut inside its first sentence, the second says nothing
+            reply = self._compose(self._answer(entry, score), (first, second.lead(room)), (BOTH_NOTE,), ())
+        else:
+            reply = self._compose(self._answer(entry, score), (first,), (_ask_separately([second.title]),), ())
+        return replace(reply, paired=True)
 
     def _several(self, parts: list[str]) -> Reply | None:
         """One reply to a message asking several things: every answer the article has, and what it lacks.

@@ -59,9 +59,10 @@ def explain(engine: Engine, question: str) -> str:
     reply = engine.ask(question)
     stage(
         "5. decision",
-        f"kind: {reply.kind.value}; entry: {reply.entry_id}; score: {reply.score}",
+        f"kind: {reply.kind.value}{', two answers' if reply.paired else ''}; entry: {reply.entry_id}; "
+        f"score: {reply.score}",
         f"suggestions: {[s.entry_id for s in reply.suggestions]}",
-        f"thresholds: reader answer {c.read_answer}, gap {c.read_gap}, suggest {c.read_suggest}, "
+        f"thresholds: reader answer {c.read_answer}, pair {c.read_pair}, gap {c.read_gap}, suggest {c.read_suggest}, "
         f"lexical support {c.read_lexical}; lexical answer {c.answer}, floor {c.floor}",
     )
     return "\n".join(lines)

@@ -45,6 +45,11 @@ class Block:
     def provenances(self) -> list[str]:
         return list(dict.fromkeys(s.provenance for s in self.sources))
 
+    @property
+    def opening(self) -> str:
+        """The body's first sentence (or line): what `lead` keeps whole when the room allows."""
+        return _PIECES.split(self.body, maxsplit=1)[0].strip()
+
     def lead(self, limit: int) -> Block:
         """The block cut to its first lines or sentences within `limit` characters, with the sources of the
         figures it still shows: how a reply to several questions fits them all (answers put their key

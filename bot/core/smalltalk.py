@@ -105,10 +105,6 @@ class SmallTalk:
         """(intent, example) for every intent's examples, in order."""
         return [(intent.name, example) for intent in self.intents for example in intent.examples]
 
-    def asks(self, text: str) -> bool:
-        """Whether `text` asks something: a question mark or a question word ("is that all they do", not "lol rip")."""
-        return "?" in text or self._asks.search(_words(text)) is not None
-
     def is_introduction(self, text: str) -> bool:
         """Whether `text` opens with a greeting and asks nothing after it ("Hi, I'm a nurse's aide and ...").
 

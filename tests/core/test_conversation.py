@@ -513,6 +513,8 @@ def test_small_talk_no_phrase_covers_is_recognised_by_its_examples(engine: Engin
         ("how much do CPC and CCS coders make?", "how come the ccs is paid more?"),
         ("which pays more, cpc or ccs?", "why is ccs higher?"),
         ("where do coders earn the most?", "why would those states pay better?"),
+        ("what does a CPC make?", "why is the ccs higher?"),  # alone, two answers at once: no settled reading
+        ("how much do medical coders make?", "why?"),  # why a figure is what it is
     ],
 )
 def test_the_cause_of_a_ranking_just_shown_is_not_in_the_article(engine: Engine, previous: str, question: str) -> None:
@@ -588,3 +590,36 @@ def test_a_comparison_ranks_only_like_figures(engine: Engine) -> None:
     first = engine.ask("median pay by employment sector?")
     reply = engine.ask("is that higher than the job growth?", previous=first.context)
     assert "$47,040" in reply.text and "8%" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("previous", "remark"),
+    [
+        ("what are the steps to become a coder?", "i can do that"),
+        ("what is ICD-10?", "diagnosis codes are confusing"),
+        ("what does a medical coder do?", "my mom is a coder and she loves it"),
+    ],
+)
+def test_a_remark_after_an_answer_is_not_answered_with_it_again(engine: Engine, previous: str, remark: str) -> None:
+    """No question (no question mark, no question opening it): a remark, even with "is" or "do" in it."""
+    reply = engine.ask(remark, previous=engine.ask(previous).context)
+    assert not reply.answered
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up"),
+    [
+        ("what does a clinical documentation specialist do?", "really?"),
+        ("hi im a nurse thinking of switching to coding. how much do nurses make compared to coders?", "why?"),
+        ("is medical coding boring?", "in 2024?"),
+    ],
+)
+def test_a_follow_up_to_what_the_article_lacks_never_gets_two_answers(
+    engine: Engine, previous: str, follow_up: str
+) -> None:
+    """Joined to a question the article does not answer, the reader's belief split between two entries says the
+    follow-up is about neither: two answers at once are only for a message's own reading."""
+    first = engine.ask(previous)
+    assert not first.answered
+    reply = engine.ask(follow_up, previous=first.context)
+    assert not reply.paired and not reply.answered

@@ -261,9 +261,11 @@ def test_things_named_apart_or_unanswered_are_not_answered_one_by_one(engine: En
 # --- the reader's decision on its candidates (`Engine.read_decide`), with the thresholds given ----------------
 
 
-def _decide(engine: Engine, *reads: tuple[str, float]) -> Reply:
-    calibration = replace(CALIBRATION, read_answer=0.7, read_pair=0.75, read_suggest=0.2, read_gap=0.3)
-    candidates = [Candidate(entry_id, 0.0, 0.0, read) for entry_id, read in reads]
+def _decide(engine: Engine, *reads: tuple[str, float], dense: float = 0.6) -> Reply:
+    calibration = replace(
+        CALIBRATION, read_answer=0.7, read_pair=0.75, read_pair_dense=0.45, read_suggest=0.2, read_gap=0.3
+    )
+    candidates = [Candidate(entry_id, 0.0, dense, read) for entry_id, read in reads]
     decider = Engine(engine.kb, engine.matcher, calibration)
     return decider.read_decide(candidates, Reply(ReplyKind.FALLBACK, "", None, 0.0))
 
@@ -289,6 +291,13 @@ def test_no_pair_is_shown_below_the_pair_threshold_or_with_a_gap(
 ) -> None:
     reply = _decide(lexical_engine, *reads)
     assert not (reply.answered and len(reply.blocks) == 2)
+
+
+def test_two_facts_the_encoder_puts_far_from_the_message_are_not_shown_together(lexical_engine: Engine) -> None:
+    """ "my mom is a coder and she loves it": the reader half-places a remark between the career and the role, and
+    the encoder finds neither near it (cosine ~0.36); it is about neither."""
+    reply = _decide(lexical_engine, ("career-outlook-worth", 0.49), ("coder-role", 0.48), dense=0.36)
+    assert not reply.answered and not reply.paired
 
 
 def test_a_fact_the_reader_is_sure_of_is_shown_alone(lexical_engine: Engine) -> None:
@@ -317,3 +326,21 @@ def test_of_two_answers_shown_together_the_likelier_is_never_cut_short(lexical_e
     assert [b.title for b in reply.blocks] == [first.title, second.title]
     assert reply.blocks[0].body == whole and reply.blocks[1].body.endswith("…")
     assert len(reply.text) <= MAX_ANSWER_CHARS
+
+
+def test_a_second_answer_is_shown_from_its_first_sentence_whole_or_offered_by_title(lexical_engine: Engine) -> None:
+    """Every pair of facts: a second answer cut inside its first sentence says nothing ("...was …" without the
+    figure), so it is shown with at least that sentence, or named for the member to ask."""
+    engine = lexical_engine
+    facts = [entry.id for entry in engine.kb if entry.kind == "fact"]
+    for first in facts:
+        for second in facts:
+            if first == second:
+                continue
+            reply = _decide(engine, (first, 0.5), (second, 0.4))
+            assert reply.paired and len(reply.text) <= MAX_ANSWER_CHARS
+            if len(reply.blocks) == 2:
+                opening = engine.answer_entry(second).blocks[0].opening
+                assert reply.blocks[1].body.startswith(opening), (first, second)
+            else:
+                assert engine.kb.entries[second].title in reply.text, (first, second)
