@@ -306,6 +306,7 @@ def test_a_trailing_why_does_not_become_the_question_of_a_chatty_message(engine:
         ("what are the steps?", "why?"),
         ("what does a medical coder actually do", "is that all they do?"),
         ("do coders need a state license?", "how would i check what mine requires?"),  # the answer's own words
+        ("what education do coders need?", "is there another route?"),  # another way: the article gives one answer
     ],
 )
 def test_a_question_past_the_answer_just_given_gets_that_answer_again_said_to_be_all(
@@ -623,3 +624,9 @@ def test_a_follow_up_to_what_the_article_lacks_never_gets_two_answers(
     assert not first.answered
     reply = engine.ask(follow_up, previous=first.context)
     assert not reply.paired and not reply.answered
+
+
+def test_asking_for_another_way_alone_needs_a_topic(engine: Engine) -> None:
+    """ "is there another route?" names no topic of its own: with nothing before it, it needs one."""
+    reply = engine.ask("is there another route?")
+    assert not reply.answered and reply.text.startswith("That needs a topic")
