@@ -48,7 +48,6 @@ GRID: dict[str, tuple[float, ...]] = {
     "read_gap": (0.3, 0.5, 0.7),
     "read_suggest": (0.2, 0.3),
     "read_lexical": (0.0, 0.01, 0.05, 0.1, 0.2),  # 0.0: a confident lexical answer is never overruled
-    "read_lexical_dense": (0.85, 1.01),  # 1.01: the encoder's agreement never keeps it
     "read_pair": (0.75, 0.85, 1.01),  # 1.01: never two entries at once
     "read_pair_dense": (0.0, 0.45),
 }
@@ -124,7 +123,7 @@ def best(results: dict[Calibration, list[Outcome]], chosen: list[int], items: li
     # Among settings within one item of the best, the most cautious (higher bars for answering), then the best:
     # a single question's difference is noise, and a lower bar is paid for on questions nobody has written yet.
     near = [c for c, v in values.items() if v[0] == top[0] and v[1] >= top[1] - TOLERANCE]
-    return max(near, key=lambda c: (c.read_answer, c.read_pair, c.read_pair_dense, c.read_lexical_dense, values[c][1]))
+    return max(near, key=lambda c: (c.read_answer, c.read_pair, c.read_pair_dense, values[c][1]))
 
 
 def main() -> int:

@@ -861,12 +861,7 @@ class Engine:
         if entry.kind == "fact" and (best.read >= c.read_answer or leads):
             return self._answer(entry, 100 * best.read)
         read = {m.entry_id: m.read for m in candidates}
-        near = {m.entry_id: m.dense for m in candidates}
-        if lexical.answered and lexical.entry_id is not None and (
-            read.get(lexical.entry_id, 0.0) >= c.read_lexical or near.get(lexical.entry_id, 0.0) >= c.read_lexical_dense
-        ):
-            # A confident lexical answer stands unless the reader rules it out, or even then when the encoder too
-            # puts it right by the message ("the national median?": the median, whatever the reader says).
+        if lexical.answered and lexical.entry_id is not None and read.get(lexical.entry_id, 0.0) >= c.read_lexical:
             return lexical
         second = candidates[1] if len(candidates) > 1 else None
         if (

@@ -43,13 +43,7 @@ def test_a_missing_key_keeps_its_default(tmp_path: Path) -> None:
 
 def test_thresholds_change_decisions(engine: Engine) -> None:
     """The reader's bars are really used: at 1.01 nothing is answered on the reader's word alone."""
-    unreachable = {
-        "read_answer": 1.01,
-        "read_lead": 1.01,
-        "read_lexical": 1.01,
-        "read_lexical_dense": 1.01,
-        "read_pair": 2.01,
-    }
+    unreachable = {"read_answer": 1.01, "read_lead": 1.01, "read_lexical": 1.01, "read_pair": 2.01}
     strict = Engine(engine.kb, calibration=replace(engine.calibration, **unreachable))
     assert engine.reading is not None
     strict.attach(engine.reading)

@@ -344,16 +344,3 @@ def test_a_second_answer_is_shown_from_its_first_sentence_whole_or_offered_by_ti
                 assert reply.blocks[1].body.startswith(opening), (first, second)
             else:
                 assert engine.kb.entries[second].title in reply.text, (first, second)
-
-
-def test_a_confident_lexical_answer_the_encoder_agrees_with_stands_against_the_reader(lexical_engine: Engine) -> None:
-    """ "what is the national median": the matcher is sure of the median (100) and the encoder puts it right by the
-    message (0.94), while the reader gives it 0.001; two signals against one, the median is the answer."""
-    engine = lexical_engine
-    lexical = engine.answer_entry("salary-median")
-    calibration = replace(CALIBRATION, read_lexical=0.05, read_lexical_dense=0.85)
-    decider = Engine(engine.kb, engine.matcher, calibration)
-    near = [Candidate("salary-median", 100.0, 0.94, 0.001), Candidate("salary-by-sector", 0.0, 0.54, 0.001)]
-    assert decider.read_decide(near, lexical).entry_id == "salary-median"
-    far = [Candidate("salary-median", 100.0, 0.6, 0.001), Candidate("salary-by-sector", 0.0, 0.54, 0.001)]
-    assert not decider.read_decide(far, lexical).answered
