@@ -687,18 +687,16 @@ class Engine:
         if follow.answered and follow.entry_id is not None and follow.entry_id == context.entry_id:
             # The cause of a ranking shown ("why is the CCS higher?") is not in the article; a cause the member
             # names ("why is demand growing?" after the job outlook) may be in the answer, when the reader says so.
-            if self._asks_why_figures_rank(question, context):
-                title = self.kb.entries[follow.entry_id].title
-                nothing = Reply(ReplyKind.FALLBACK, NOTHING_MORE.format(title=title), None, follow.score)
-                return replace(nothing, topic=" ".join(joined), read=text, used=used)
+            ranking = self._asks_why_figures_rank(question, context)
             why = self.follow_ups.asks_reason(question)
             bare_why = why and not own_words
             names_an_item = not why and any(set(tokens) & item.tokens for item in context.items)
-            if bare_why or (not names_an_item and not self._reads_as_answer(text, follow.entry_id)):
+            if ranking or bare_why or (not names_an_item and not self._reads_as_answer(text, follow.entry_id)):
                 # "why?" after figures asks why they are what they are, which the article never says.
                 figures = bool(self.kb.entries[follow.entry_id].figures)
-                if (bare_why and not figures) or (
-                    not bare_why and self._asks_past(question, own_words, follow.entry_id)
+                if not ranking and (
+                    (bare_why and not figures)
+                    or (not bare_why and self._asks_past(question, own_words, follow.entry_id))
                 ):
                     # Asking past the answer just given ("why?", "is that all they do?", "how do I find out what
                     # mine needs?"): what the article says on it is all there is, so it is shown again, said to be all.
