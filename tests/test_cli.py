@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.calibration import CALIBRATION
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -281,6 +283,9 @@ def test_ask_explain_prints_every_stage() -> None:
     ):
         assert stage in result.stdout, stage
     assert "salary-by-position" in result.stdout
+    c = CALIBRATION  # every threshold the decision reads is printed beside it
+    assert f"pair {c.read_pair} with one at dense {c.read_pair_dense}" in result.stdout
+    assert f"(or {c.read_lead} leading by {c.read_lead_margin})" in result.stdout
     assert run("ask", "--explain").returncode == 2  # it explains one question
 
 
