@@ -413,7 +413,12 @@ class Engine:
         tokens = self.kb.normalizer.tokens(" ".join(words), correct=False)
         if not set(tokens) - set(context.topic.split()) - self._bare:
             return []
-        reading = self.judge(tokens, " ".join(words))
+        # The words left are a fragment ("median", "what hospitals pay"), not a question: the matcher's
+        # confident answer names it ("... below the median?": the national median, not the sectors' medians);
+        # the reader, which reads whole questions, only when the matcher is unsure.
+        reading = self.decide(self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2), len(tokens))
+        if not reading.answered:
+            reading = self.judge(tokens, " ".join(words), pairs=False)
         if reading.entry_id is None or not reading.answered or reading.entry_id == context.entry_id:
             return []
         figures = list(self.kb.entries[reading.entry_id].figures)

@@ -545,6 +545,14 @@ def test_a_comparison_with_a_figure_of_another_entry(engine: Engine) -> None:
     assert reply.answered and "$44,090" in reply.text and "$47,040" in reply.text
 
 
+def test_the_median_after_one_figure_is_the_national_median_not_the_sectors(engine: Engine) -> None:
+    """ "the median" alone is read by the matcher (the national median), not as the sectors' median wages."""
+    first = engine.ask("how much do CCS holders earn")
+    reply = engine.ask("does that beat the median?", previous=first.context)
+    assert reply.answered and "$60,080" in reply.text and "$44,090" in reply.text
+    assert "$47,040" not in reply.text  # no sector's median wage
+
+
 def test_best_paying_after_a_table_picks_from_that_table(engine: Engine) -> None:
     first = engine.ask("median pay by employment sector?")
     reply = engine.ask("which one is the highest paying?", previous=first.context)
