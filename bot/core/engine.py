@@ -150,6 +150,9 @@ class Engine:
             if " " not in word
             for token in self.kb.normalizer.tokens(word, correct=False)
         )
+        self._figure_tokens = frozenset(
+            token for word in words.figures for token in self.kb.normalizer.tokens(word, correct=False)
+        )
         # Answers never change after load, so each is rendered once rather than on every ask.
         self._blocks = {entry.id: self.block(entry) for entry in kb.entries.values()}
         self._rendered = {entry_id: render.markdown((block,)) for entry_id, block in self._blocks.items()}
@@ -264,6 +267,17 @@ class Engine:
             # "why does the CCS pay more?" right after the table that shows it: the reason is not in the answer
             # just given (alone, or beside another), and the article gives no other.
             return self._nothing_more(previous)
+        if (
+            previous is not None
+            and reply.answered
+            and not reply.paired
+            and reply.entry_id is not None
+            and reply.entry_id == previous.entry_id
+            and self._asks_figure_not_shown(tokens, previous)
+        ):
+            # "how much do they pay in connecticut?" right after the top states: the answer just given names it
+            # without a figure, and the article has no other.
+            return self._nothing_more(previous)
         return self._leave_context(reply, question, previous)
 
     def _point_back(self, question: str, tokens: list[str], context: Context) -> Reply | None:
@@ -351,6 +365,18 @@ class Engine:
         # A list answered as a whole (the top states), not one item of it (a step, within the five).
         listed = len(context.items) >= 2 and context.position is None
         return listed or len(self._shown_figures(context)) >= 2
+
+    def _asks_figure_not_shown(self, tokens: list[str], context: Context) -> bool:
+        """Whether a message asks for a figure of a thing the last reply showed without one (a state of the top
+        states) or did not show at all, in words its answer does not use ("insurance companies" after the
+        sectors' wages). Not of a thing shown with its figure ("and the CCS?" after the salary table)."""
+        asked = set(tokens)
+        if not asked & self._figure_tokens:
+            return False
+        if any(item.figure is None and item.tokens & asked for item in context.items):
+            return True
+        said = set(self.kb.normalizer.tokens(self._blocks[str(context.entry_id)].body, correct=False))
+        return any(t not in said and t not in self._figure_tokens for t in self._new_words(tokens, context))
 
     def _nothing_more(self, context: Context) -> Reply:
         """The reply to a message that asks past what the article says on the answer just given (the cause of

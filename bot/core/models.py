@@ -492,6 +492,7 @@ class FollowUpWords:
     listing: tuple[str, ...] = ()  # "and", "or", "vs": between things named side by side
     newer: tuple[str, ...] = ()  # "latest", "more recent": figures newer than the article's
     bare: tuple[str, ...] = ()  # canonical tokens that name no topic ("why", "where")
+    figures: tuple[str, ...] = ()  # words asking for a figure ("pay", "avg"): of a thing shown without one
     kinds: dict[str, EntityKind] = field(default_factory=dict)  # "orgs" -> the organisations named
 
     @classmethod
@@ -517,6 +518,7 @@ class FollowUpWords:
             listing=read.get("listing", stripped_items(), ()),
             newer=read.get("newer", stripped_items(), ()),
             bare=read.get("bare", stripped_items(), ()),
+            figures=read.get("figures", stripped_items(), ()),
             kinds=read.get("kinds", mapping(EntityKind.parse), {}),
         )
         read.done()

@@ -196,6 +196,8 @@ def test_a_time_the_figures_cover_is_no_dead_end(engine: Engine, entry_id: str, 
         ("top states?", "lol my state isnt even there rip"),  # a remark
         ("top paying states", "what about texas"),  # a state's pay: a dead end
         ("top paying states", "why connecticut?"),  # a cause the article does not give
+        ("best states for coding jobs", "ok so what's the salary like in alaska"),  # shown without a figure
+        ("top paying states", "how much do coders make in texas"),  # a state's pay, asked in full
     ],
 )
 def test_the_answer_just_given_is_not_repeated_for_what_it_does_not_hold(
@@ -243,3 +245,12 @@ def test_a_position_in_a_list_of_no_kind_still_picks_its_item(engine: Engine) ->
     """'exam' names credentials, but the skills list is of no kind: 'the second one' is its second skill."""
     reply = after(engine, "skills-overview", "the second one for the exam?")
     assert reply.answered and reply.entry_id == "skill-detail"
+
+
+def test_a_figure_asked_of_a_thing_a_table_does_not_hold_is_no_repeat_of_it(engine: Engine) -> None:
+    first = engine.ask("median wage by sector?")
+    reply = engine.ask("what do chiropractors pay their coders", previous=first.context)
+    assert not reply.answered and "$46,380" not in reply.plain
+    # A thing the table shows with its figure is answered from it.
+    reply = engine.ask("and hospitals?", previous=first.context)
+    assert reply.answered and "$46,380" in reply.plain
