@@ -133,10 +133,10 @@ class FollowUps:
             return Pointer(start, count=n)
         found = self._numbered.search(text)
         if found:
-            return self._numbered_item(found.group(1), count)
+            return self._moved_from(text, self._numbered_item(found.group(1), count), count)
         found = self._ordinal.search(text)
         if found and (self._anchor.search(text, found.end()) or len(text.split()) <= _SHORT_WORDS):
-            return self._ordinal_item(found.group(1), count)
+            return self._moved_from(text, self._ordinal_item(found.group(1), count), count)
         base = named if named is not None else context.position
         if self._forward.search(text):
             return _bounded(0 if base is None else base + 1, count)
@@ -146,6 +146,17 @@ class FollowUps:
         if found and len(text.split()) <= _SHORT_WORDS:
             return _bounded(int(found.group(1)) - 1, count)
         return None
+
+    def _moved_from(self, text: str, picked: Pointer, count: int) -> Pointer:
+        """The item a position names, or the one after or before it when the message moves from there ("im
+        done with step 2, what comes after?", "what's before the third one")."""
+        if picked.out_of_range:
+            return picked
+        if self._forward.search(text):
+            return _bounded(picked.index + 1, count)
+        if self._backward.search(text):
+            return _bounded(picked.index - 1, count)
+        return picked
 
     def _numbered_item(self, number: str, count: int) -> Pointer:
         """The item "number 2" / "step three" names."""

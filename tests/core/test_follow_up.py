@@ -26,6 +26,8 @@ def after(engine: Engine, entry_id: str, message: str):  # type: ignore[no-untyp
         ("steps-overview", "and the last one?", "step-continuing-education"),
         ("steps-overview", "what comes after networking", "step-continuing-education"),
         ("skills-overview", "the 3rd one?", "coding-systems"),
+        ("steps-overview", "finished the first one already, what comes after it", "step-certification"),
+        ("steps-overview", "and whats before step 5", "step-networking"),
     ],
 )
 def test_a_position_picks_the_item_of_the_list_just_shown(
