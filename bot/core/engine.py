@@ -291,11 +291,15 @@ class Engine:
         follow = self.follow_ups
         shown = self._shown_figures(context)
         new = self._new_words(tokens, context)
-        if shown and len(tokens) <= POINTER_MAX_TOKENS and not set(new) - follow.time_words:
+        if shown and len(tokens) <= POINTER_MAX_TOKENS:
             # "and after 2029?", "whats it now in 2024": the article's figures are for their own dates only. Not
-            # a question of its own that names a year ("i finished school in 2015, can i still become a coder?").
+            # a question of its own that names a year ("i finished school in 2015, can i still become a coder?"):
+            # a year with words of its own is past the figures only after "after" ("after 2029, does it keep
+            # growing?").
             dates = [date for date in dict.fromkeys(f.date for f in shown) if date]
-            when = follow.other_time(question, " ".join([*dates, *(f.label for f in shown), context.question]))
+            dated = " ".join([*dates, *(f.label for f in shown), context.question])
+            own_words = bool(set(new) - follow.time_words)
+            when = follow.past_the_figures(question, dated) if own_words else follow.other_time(question, dated)
             if when is not None:
                 text = OTHER_TIME.format(asked=when, dates=", ".join(dates) or "undated in the article")
                 return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context)

@@ -184,15 +184,23 @@ class FollowUps:
         """Whether the message says it changes the subject ("unrelated, but ...", "ok nvm, ...")."""
         return self._switches.match(text) is not None
 
+    def past_the_figures(self, text: str, dated: str) -> str | None:
+        """A time past the last year the figures shown name ("after 2029", "beyond 2029"), or None."""
+        covered = [int(year) for year in _YEAR.findall(dated)]
+        later = self._later_year.search(text)
+        if later is not None and covered and int(later.group(1)) >= max(covered):
+            return later.group(0)
+        return None
+
     def other_time(self, text: str, dated: str) -> str | None:
         """The time the message asks figures for, when the figures shown do not cover it (`dated`: their dates
         and the words they came with): a year they do not name ("in 2024"), a time past the last year they
         name ("after 2029"), or newer figures ("the latest numbers"). None when it asks about no other time.
         A sum is no year ("2000 a month", "$2020")."""
         covered = [int(year) for year in _YEAR.findall(dated)]
-        later = self._later_year.search(text)
-        if later is not None and covered and int(later.group(1)) >= max(covered):
-            return later.group(0)
+        later = self.past_the_figures(text, dated)
+        if later is not None:
+            return later
         years = [year for year in _YEAR.findall(text) if int(year) not in covered]
         if years:
             return years[0]

@@ -170,6 +170,7 @@ def test_a_comparison_with_another_figure_shows_both(engine: Engine) -> None:
         ("job-outlook", "and after 2029?", "2019–2029"),
         ("salary-median", "whats it now in 2024 tho", "May 2020"),
         ("job-outlook", "why does it stop at 2029, is there a newer projection?", "2019–2029"),
+        ("job-outlook", "will demand keep rising after 2029 tho", "2019–2029"),  # words of its own, past 2029
     ],
 )
 def test_figures_for_another_time_are_a_dead_end_that_gives_the_dates(
