@@ -718,6 +718,10 @@ class Engine:
             return None
         if follow.entry_id is not None and own_words and not self.matcher.mentions(follow.entry_id, own_words):
             return None
+        named = [t for t in own_words if t in self.kb.normalizer.entities]
+        if follow.entry_id is not None and named and not self.matcher.mentions(follow.entry_id, named):
+            # "what about CCS, what's that one short for?" after CPT: about the CCS, which CPT's answer never names.
+            return None
         used = (f"the previous question: {context.question}",)
         if follow.answered and follow.entry_id is not None and follow.entry_id == context.entry_id:
             # The cause of a ranking shown ("why is the CCS higher?") is not in the article; a cause the member

@@ -257,3 +257,10 @@ def test_a_figure_asked_of_a_thing_a_table_does_not_hold_is_no_repeat_of_it(engi
     # A thing the table shows with its figure is answered from it.
     reply = engine.ask("and hospitals?", previous=first.context)
     assert reply.answered and "$46,380" in reply.plain
+
+
+def test_a_thing_named_that_the_last_answer_never_names_is_asked_of_itself(engine: Engine) -> None:
+    """ "and the CPC, what is that one short for" after ICD-10: about the CPC, not more on ICD-10."""
+    first = engine.ask("what does ICD-10 stand for")
+    reply = engine.ask("ok and the CPC, what is that one short for", previous=first.context)
+    assert reply.answered and "Certified Professional Coder" in reply.plain
