@@ -351,6 +351,8 @@ class Engine:
             answers = self._answers_of_each([follow.replace_pronoun(question, one) for one in names])
             if len(answers) > 1:
                 reply = self._together(answers)
+        if reply.answered and reply.entry_id == context.entry_id and self._asks_figure_not_shown(tokens, context):
+            return self._nothing_more(context)  # "what do insurance companies pay their coders?" after the sectors
         if reply.answered or reply.known_gap:
             return self._leave_context(replace(reply, used=(name,)), rewritten, context)
         return None

@@ -252,8 +252,9 @@ def test_a_position_in_a_list_of_no_kind_still_picks_its_item(engine: Engine) ->
 
 def test_a_figure_asked_of_a_thing_a_table_does_not_hold_is_no_repeat_of_it(engine: Engine) -> None:
     first = engine.ask("median wage by sector?")
-    reply = engine.ask("what do chiropractors pay their coders", previous=first.context)
-    assert not reply.answered and "$46,380" not in reply.plain
+    for message in ("what do chiropractors pay their coders", "and what do staffing agencies pay them?"):
+        reply = engine.ask(message, previous=first.context)
+        assert not reply.answered and "$46,380" not in reply.plain, message
     # A thing the table shows with its figure is answered from it.
     reply = engine.ask("and hospitals?", previous=first.context)
     assert reply.answered and "$46,380" in reply.plain
