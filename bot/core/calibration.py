@@ -52,6 +52,8 @@ class Calibration:
     read_gap: float = 0.5  # ...a known gap is the reply at this one
     read_pair: float = 1.01  # the two best candidates, both facts, hold this much between them: show both...
     read_pair_dense: float = 0.0  # ...when the encoder puts one of them at least this near the message
+    read_agree_lexical: float = 101.0  # a fact the matcher scores at least this and ranks first...
+    read_agree_dense: float = 1.01  # ...and the encoder ranks first at this cosine is answered, whatever the reader
     read_suggest: float = 0.25  # two or more entries at this probability, none answerable: "did you mean"
     read_lexical: float = 0.2  # a confident lexical answer stands when the reader gives it at least this
     read_small_talk: float = 0.8  # a short message nothing answers is small talk this close to an example

@@ -892,6 +892,12 @@ class Engine:
         c = self.calibration
         if not candidates:
             return lexical
+        agreed = self._agreed(candidates)
+        if agreed is not None:
+            # The matcher and the encoder, which read the message in two unrelated ways, both put one fact first,
+            # the matcher almost fully covered: the reader's doubt is the odd one out ("outpatient center pay":
+            # it read the outpatient coding specialty, a known gap).
+            return self._answer(self.kb.entries[agreed.entry_id], agreed.lexical)
         best = candidates[0]
         entry = self.kb.entries[best.entry_id]
         facts = [m for m in candidates if self.kb.entries[m.entry_id].kind == "fact"]
@@ -923,6 +929,20 @@ class Engine:
         if len(close) >= 2:
             return self._suggest([m.entry_id for m in close], 100 * best.read)
         return self._fallback(100 * best.read)
+
+    def _agreed(self, candidates: list[Candidate]) -> Candidate | None:
+        """The fact the matcher (at `read_agree_lexical` or more) and the encoder (at `read_agree_dense`) both
+        rank first, when the reader ranks another first; else None."""
+        c = self.calibration
+        lexical = max(candidates, key=lambda m: m.lexical)
+        dense = max(candidates, key=lambda m: m.dense)
+        agreed = (
+            lexical.entry_id == dense.entry_id != candidates[0].entry_id
+            and lexical.lexical >= c.read_agree_lexical
+            and lexical.dense >= c.read_agree_dense
+            and self.kb.entries[lexical.entry_id].kind == "fact"
+        )
+        return lexical if agreed else None
 
     def _pair(self, entry: Entry, second_id: str, score: float) -> Reply:
         """Two answers at once, the reader's first whole and the second cut to the room left: the first is the

@@ -63,7 +63,8 @@ def explain(engine: Engine, question: str) -> str:
         f"score: {reply.score}",
         f"suggestions: {[s.entry_id for s in reply.suggestions]}",
         f"thresholds: reader answer {c.read_answer} (or {c.read_lead} leading by {c.read_lead_margin}), "
-        f"pair {c.read_pair} with one at dense {c.read_pair_dense}, gap {c.read_gap}, suggest {c.read_suggest}, "
+        f"pair {c.read_pair} with one at dense {c.read_pair_dense}, matcher and encoder agreeing at "
+        f"{c.read_agree_lexical} and {c.read_agree_dense}, gap {c.read_gap}, suggest {c.read_suggest}, "
         f"lexical support {c.read_lexical}; lexical answer {c.answer}, floor {c.floor}",
     )
     return "\n".join(lines)

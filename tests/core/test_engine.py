@@ -270,6 +270,42 @@ def _decide(engine: Engine, *reads: tuple[str, float], dense: float = 0.6) -> Re
     return decider.read_decide(candidates, Reply(ReplyKind.FALLBACK, "", None, 0.0))
 
 
+@pytest.mark.parametrize(
+    ("lexical", "dense", "overruled"),
+    [
+        (100.0, 0.92, True),  # both rank the table first, the matcher fully covered
+        (85.0, 0.92, False),  # the matcher less sure than the bar
+        (100.0, 0.70, False),  # the encoder not near enough
+    ],
+)
+def test_a_fact_the_matcher_and_the_encoder_both_rank_first_overrules_the_reader(
+    lexical_engine: Engine, lexical: float, dense: float, overruled: bool
+) -> None:
+    """ "outpatient center pay": the reader read the outpatient coding specialty (a known gap) and gave the sector
+    table nothing; the matcher and the encoder, reading the message in unrelated ways, both put the table first."""
+    calibration = replace(CALIBRATION, read_agree_lexical=90.0, read_agree_dense=0.75)
+    candidates = [
+        Candidate("gap-specialty-details", 0.0, 0.6, 0.99),
+        Candidate("salary-by-sector", lexical, dense, 0.0),
+        Candidate("salary-median", 41.5, 0.58, 0.0),
+    ]
+    reply = Engine(lexical_engine.kb, lexical_engine.matcher, calibration).read_decide(
+        candidates, Reply(ReplyKind.FALLBACK, "", None, 0.0)
+    )
+    assert (reply.answered and reply.entry_id == "salary-by-sector") is overruled
+    if not overruled:
+        assert reply.entry_id == "gap-specialty-details" and not reply.answered
+
+
+def test_a_gap_the_matcher_and_the_encoder_agree_on_never_overrules_the_reader(lexical_engine: Engine) -> None:
+    calibration = replace(CALIBRATION, read_agree_lexical=90.0, read_agree_dense=0.75)
+    candidates = [Candidate("salary-by-sector", 0.0, 0.6, 0.99), Candidate("gap-exam-cost", 100.0, 0.9, 0.0)]
+    reply = Engine(lexical_engine.kb, lexical_engine.matcher, calibration).read_decide(
+        candidates, Reply(ReplyKind.FALLBACK, "", None, 0.0)
+    )
+    assert reply.answered and reply.entry_id == "salary-by-sector"
+
+
 def test_two_facts_the_reader_splits_its_belief_between_are_shown_together(lexical_engine: Engine) -> None:
     """ "What does CPC stand for": the certifications and the pay table both name it, so the reader's belief is
     split (0.63 / 0.37); together it is sure, and each holds the answer."""
