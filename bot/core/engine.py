@@ -932,12 +932,12 @@ class Engine:
 
     def _agreed(self, candidates: list[Candidate]) -> Candidate | None:
         """The fact the matcher (at `read_agree_lexical` or more) and the encoder (at `read_agree_dense`) both
-        rank first, when the reader ranks another first; else None."""
+        rank first, whatever the reader gives it; else None."""
         c = self.calibration
         lexical = max(candidates, key=lambda m: m.lexical)
         dense = max(candidates, key=lambda m: m.dense)
         agreed = (
-            lexical.entry_id == dense.entry_id != candidates[0].entry_id
+            lexical.entry_id == dense.entry_id
             and lexical.lexical >= c.read_agree_lexical
             and lexical.dense >= c.read_agree_dense
             and self.kb.entries[lexical.entry_id].kind == "fact"

@@ -297,6 +297,18 @@ def test_a_fact_the_matcher_and_the_encoder_both_rank_first_overrules_the_reader
         assert reply.entry_id == "gap-specialty-details" and not reply.answered
 
 
+def test_the_matcher_and_the_encoder_outvote_a_reader_that_ranks_their_fact_first_but_low(
+    lexical_engine: Engine,
+) -> None:
+    """ "what's the national median wage for coders": the reader ranks the median first, at 0.004."""
+    calibration = replace(CALIBRATION, read_agree_lexical=90.0, read_agree_dense=0.75)
+    candidates = [Candidate("salary-median", 97.9, 0.93, 0.004), Candidate("salary-by-sector", 38.7, 0.79, 0.001)]
+    reply = Engine(lexical_engine.kb, lexical_engine.matcher, calibration).read_decide(
+        candidates, Reply(ReplyKind.FALLBACK, "", None, 0.0)
+    )
+    assert reply.answered and reply.entry_id == "salary-median"
+
+
 def test_a_gap_the_matcher_and_the_encoder_agree_on_never_overrules_the_reader(lexical_engine: Engine) -> None:
     calibration = replace(CALIBRATION, read_agree_lexical=90.0, read_agree_dense=0.75)
     candidates = [Candidate("salary-by-sector", 0.0, 0.6, 0.99), Candidate("gap-exam-cost", 100.0, 0.9, 0.0)]
