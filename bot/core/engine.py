@@ -733,8 +733,10 @@ class Engine:
             bare_why = why and not own_words
             names_an_item = not why and any(set(tokens) & item.tokens for item in context.items)
             if ranking or bare_why or (not names_an_item and not self._reads_as_answer(text, follow.entry_id)):
-                # "why?" after figures asks why they are what they are, which the article never says.
-                figures = bool(self.kb.entries[follow.entry_id].figures)
+                # "why?" after figures asks why they are what they are, which the article never says, unless
+                # the answer gives their cause itself (the job outlook's growth: the healthcare industry expands).
+                entry = self.kb.entries[follow.entry_id]
+                figures = bool(entry.figures) and not self.follow_ups.gives_cause(entry.answer)
                 if not ranking and (
                     (bare_why and not figures)
                     or (not bare_why and self._asks_past(question, own_words, follow.entry_id))

@@ -89,6 +89,7 @@ class FollowUps:
         # "ok nvm, ...", "hey, unrelated but ...": said first (after a word or two), not "... sorry if this is random".
         self._switches = re.compile(rf"^\W*(?:\w+\W+){{0,2}}?(?:{_alternation(words.switches)})\b", re.I)
         self._newer = _words(*words.newer)
+        self._causes = _words(*words.causes)
         self._later_year = re.compile(rf"\b(?:{_alternation(words.later)})\s+{_YEAR.pattern}", re.I)
         self.time_words = _single_words(words.newer)
         self.listing_words = _single_words(words.listing)
@@ -205,6 +206,10 @@ class FollowUps:
         if years:
             return years[0]
         return "anything newer" if self._newer.search(text) else None
+
+    def gives_cause(self, text: str) -> bool:
+        """Whether an answer's text says why what it states is so ("as the healthcare industry expands, ...")."""
+        return self._causes.search(text) is not None
 
     def asks_reason(self, text: str) -> bool:
         """Whether the message asks why something is so."""

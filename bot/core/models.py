@@ -493,6 +493,7 @@ class FollowUpWords:
     newer: tuple[str, ...] = ()  # "latest", "more recent": figures newer than the article's
     bare: tuple[str, ...] = ()  # canonical tokens that name no topic ("why", "where")
     figures: tuple[str, ...] = ()  # words asking for a figure ("pay", "avg"): of a thing shown without one
+    causes: tuple[str, ...] = ()  # "because", "as the": an answer using one gives a cause of what it says
     kinds: dict[str, EntityKind] = field(default_factory=dict)  # "orgs" -> the organisations named
 
     @classmethod
@@ -519,6 +520,7 @@ class FollowUpWords:
             newer=read.get("newer", stripped_items(), ()),
             bare=read.get("bare", stripped_items(), ()),
             figures=read.get("figures", stripped_items(), ()),
+            causes=read.get("causes", stripped_items(), ()),
             kinds=read.get("kinds", mapping(EntityKind.parse), {}),
         )
         read.done()

@@ -265,3 +265,13 @@ def test_a_thing_named_that_the_last_answer_never_names_is_asked_of_itself(engin
     first = engine.ask("what does ICD-10 stand for")
     reply = engine.ask("ok and the CPC, what is that one short for", previous=first.context)
     assert reply.answered and "Certified Professional Coder" in reply.plain
+
+
+def test_a_bare_why_after_a_figure_gets_the_cause_only_when_the_answer_gives_one(engine: Engine) -> None:
+    """The job outlook says why demand grows (the healthcare industry expands); the median wage gives no cause."""
+    first = engine.ask("what's the projected job growth for coders")
+    reply = engine.ask("how come tho", previous=first.context)
+    assert first.entry_id == reply.entry_id == "job-outlook" and reply.answered and "expand" in reply.plain
+    first = engine.ask("what's the national median wage for coders")
+    reply = engine.ask("how come tho", previous=first.context)
+    assert first.entry_id == "salary-median" and not reply.answered and "$44,090" not in reply.plain
