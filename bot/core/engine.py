@@ -445,6 +445,9 @@ class Engine:
         tokens = self.kb.normalizer.tokens(" ".join(words), correct=False)
         if not set(tokens) - set(context.topic.split()) - self._bare:
             return []
+        own = [self._entity_figures[t] for t in tokens if t in self._entity_figures]
+        if own:
+            return own  # "does a CCS beat that?": the CCS's own figure, whichever entry answers its name
         # The words left are a fragment ("median", "what hospitals pay"), not a question: the matcher's
         # confident answer names it ("... below the median?": the national median, not the sectors' medians);
         # the reader, which reads whole questions, only when the matcher is unsure.

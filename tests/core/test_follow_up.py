@@ -275,3 +275,11 @@ def test_a_bare_why_after_a_figure_gets_the_cause_only_when_the_answer_gives_one
     first = engine.ask("what's the national median wage for coders")
     reply = engine.ask("how come tho", previous=first.context)
     assert first.entry_id == "salary-median" and not reply.answered and "$44,090" not in reply.plain
+
+
+def test_a_comparison_with_a_thing_named_uses_that_things_own_figure(engine: Engine) -> None:
+    """ "does a CCS beat that?" after the outpatient centers' wage: the CCS's salary, from the position table,
+    though the CCS's name alone is answered by the certifications entry, which has no figure."""
+    first = engine.ask("what do hospitals pay coders")
+    reply = engine.ask("would a CPC beat that?", previous=first.context)
+    assert reply.answered and "$54,590" in reply.plain and "$46,380" in reply.plain
