@@ -283,3 +283,9 @@ def test_a_comparison_with_a_thing_named_uses_that_things_own_figure(engine: Eng
     first = engine.ask("what do hospitals pay coders")
     reply = engine.ask("would a CPC beat that?", previous=first.context)
     assert reply.answered and "$54,590" in reply.plain and "$46,380" in reply.plain
+
+
+def test_whats_the_point_asks_about_the_answer_just_given(engine: Engine) -> None:
+    first = engine.ask("tell me about the continuing education step")
+    reply = engine.ask("ok and whats the point of that", previous=first.context)
+    assert reply.answered and reply.entry_id == first.entry_id == "step-continuing-education"
