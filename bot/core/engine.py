@@ -676,7 +676,9 @@ class Engine:
         short = len(tokens) <= FOLLOW_UP_MAX_TOKENS
         # "and the CCS?" (only a thing named) follows the previous question even though "the CCS" alone
         # has an answer; "and what are the steps?" has its own and keeps it.
-        names_only = all(t in self.kb.normalizer.entities or t in self._bare for t in tokens)
+        # Words the knowledge base does not know ("and a plain medical records coder") name nothing either.
+        known = self.matcher.idf
+        names_only = all(t in self.kb.normalizer.entities or t in self._bare or t not in known for t in tokens)
         # A question with its own known answer that the article lacks ("how much does a nurse make") is
         # not a follow-up, even right after a question it could be joined to. An entry refused for lacking
         # the kind of fact asked for is no such answer: "which pays best?" after "what does a CCS make?"

@@ -289,3 +289,11 @@ def test_whats_the_point_asks_about_the_answer_just_given(engine: Engine) -> Non
     first = engine.ask("tell me about the continuing education step")
     reply = engine.ask("ok and whats the point of that", previous=first.context)
     assert reply.answered and reply.entry_id == first.entry_id == "step-continuing-education"
+
+
+def test_a_word_the_knowledge_base_does_not_know_does_not_stop_a_thing_named_from_continuing(engine: Engine) -> None:
+    """ "and a plain records coder?" after the CCS's pay: "plain" names nothing, so the records coder replaces
+    the CCS (read alone, "medical records coder" is about the coder's role)."""
+    first = engine.ask("average salary for a certified coding specialist")
+    reply = engine.ask("and a plain medical records coder?", previous=first.context)
+    assert reply.answered and reply.entry_id == "salary-by-position" and "$41,000" in reply.plain
