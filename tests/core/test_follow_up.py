@@ -297,3 +297,9 @@ def test_a_word_the_knowledge_base_does_not_know_does_not_stop_a_thing_named_fro
     first = engine.ask("average salary for a certified coding specialist")
     reply = engine.ask("and a plain medical records coder?", previous=first.context)
     assert reply.answered and reply.entry_id == "salary-by-position" and "$41,000" in reply.plain
+
+
+def test_how_a_figure_stacks_up_against_another_compares_them(engine: Engine) -> None:
+    first = engine.ask("what do nursing homes pay coders")
+    reply = engine.ask("how does that measure up to the national median", previous=first.context)
+    assert reply.answered and "$45,840" in reply.plain and "$44,090" in reply.plain
