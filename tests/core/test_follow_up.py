@@ -303,3 +303,10 @@ def test_how_a_figure_stacks_up_against_another_compares_them(engine: Engine) ->
     first = engine.ask("what do nursing homes pay coders")
     reply = engine.ask("how does that measure up to the national median", previous=first.context)
     assert reply.answered and "$45,840" in reply.plain and "$44,090" in reply.plain
+
+
+def test_a_plural_pronoun_stands_for_every_thing_the_member_named(engine: Engine) -> None:
+    first = engine.ask("explain CPT and ICD-10 to me")
+    reply = engine.ask("what do they stand for", previous=first.context)
+    assert reply.answered
+    assert "Current Procedural Terminology" in reply.plain and "International Classification of Diseases" in reply.plain
