@@ -668,11 +668,12 @@ class Engine:
         # What the message asks for is read from its one question ("I'm 50. What are the steps?" asks for
         # no age); a message asking several things has each part checked on its own (`_several`).
         asked = parts[0] if len(parts) == 1 else question if not parts else ""
-        own = self.judge(tokens, asked, question)
         if len(parts) >= 2:
+            # Each part is read before the whole: the reader's budget goes to the questions asked.
             several = self._several(parts)
             if several is not None:
                 return replace(several, topic=" ".join(tokens))
+        own = self.judge(tokens, asked, question)
         short = len(tokens) <= FOLLOW_UP_MAX_TOKENS
         # "and the CCS?" (only a thing named) follows the previous question even though "the CCS" alone
         # has an answer; "and what are the steps?" has its own and keeps it.

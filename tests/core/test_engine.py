@@ -392,3 +392,22 @@ def test_a_second_answer_is_shown_from_its_first_sentence_whole_or_offered_by_ti
                 assert reply.blocks[1].body.startswith(opening), (first, second)
             else:
                 assert engine.kb.entries[second].title in reply.text, (first, second)
+
+
+def test_each_question_of_a_message_asking_two_is_read_before_the_whole(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader reads at most `reads_per_message` texts per message: they go to the questions asked, so
+    neither part is left to the matcher alone while the whole message, which no entry answers, is read."""
+    assert engine.reading is not None
+    read: list[str] = []
+    candidates = engine.reading.candidates
+
+    def recording(text: str, lexical: list) -> list:  # type: ignore[type-arg]
+        read.append(text)
+        return candidates(text, lexical)
+
+    monkeypatch.setattr(engine.reading, "candidates", recording)
+    reply = engine.ask("how do I get hands-on experience, and how do I start networking?")
+    assert read[:2] == ["how do I get hands-on experience", "how do I start networking?"]
+    assert reply.answered and [b.entry_id for b in reply.blocks] == ["step-experience", "step-networking"]
