@@ -310,3 +310,11 @@ def test_a_plural_pronoun_stands_for_every_thing_the_member_named(engine: Engine
     reply = engine.ask("what do they stand for", previous=first.context)
     assert reply.answered
     assert "Current Procedural Terminology" in reply.plain and "International Classification of Diseases" in reply.plain
+
+
+def test_the_qualifications_a_coder_needs_are_the_articles_skills_list(engine: Engine) -> None:
+    """The article's "Skills and Qualifications Required" section is the skills list, so its last item follows."""
+    first = engine.ask("what qualifications does a medical coder need?")
+    assert first.entry_id == "skills-overview"
+    reply = engine.ask("the last one on that list, what is it?", previous=first.context)
+    assert reply.answered and "ICD-10" in reply.plain
