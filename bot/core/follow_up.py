@@ -250,8 +250,7 @@ class FollowUps:
     def stands_for(self, pronoun: str, context: Context) -> tuple[list[str], bool]:
         """The entities a pronoun stands for, and whether the member named them (else the answer did).
 
-        The member's own, specific, named things first ("what is the CCS?" -> "their pay" is the CCS's; a plural
-        pronoun stands for each of several named); else,
+        The member's own, specific, named thing first ("what is the CCS?" -> "their pay" is the CCS's); else,
         for a plural pronoun after a question about a kind of thing ("which orgs certify?" -> "their full
         names"), the answer's things of that kind. A word for a kind ("states") names no one thing.
         """
@@ -259,8 +258,7 @@ class FollowUps:
         allowed = set(self.words.kinds[kind].entities) if kind is not None else None
         asked = [e for e in context.asked if e not in self._kind_words and (allowed is None or e in allowed)]
         if asked:
-            # "what do those stand for?" after "what are ICD-10-CM and CPT": every thing the member named.
-            return (asked[:3] if pronoun.casefold() in _PLURAL else asked[:1]), True
+            return asked[:1], True
         if kind is None or pronoun.casefold() not in _PLURAL:
             return [], False
         return [e for e in context.shown if allowed is not None and e in allowed][:3], False

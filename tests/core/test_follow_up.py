@@ -285,12 +285,6 @@ def test_a_comparison_with_a_thing_named_uses_that_things_own_figure(engine: Eng
     assert reply.answered and "$54,590" in reply.plain and "$46,380" in reply.plain
 
 
-def test_whats_the_point_asks_about_the_answer_just_given(engine: Engine) -> None:
-    first = engine.ask("tell me about the continuing education step")
-    reply = engine.ask("ok and whats the point of that", previous=first.context)
-    assert reply.answered and reply.entry_id == first.entry_id == "step-continuing-education"
-
-
 def test_a_word_the_knowledge_base_does_not_know_does_not_stop_a_thing_named_from_continuing(engine: Engine) -> None:
     """ "and a plain records coder?" after the CCS's pay: "plain" names nothing, so the records coder replaces
     the CCS (read alone, "medical records coder" is about the coder's role)."""
@@ -303,13 +297,6 @@ def test_how_a_figure_stacks_up_against_another_compares_them(engine: Engine) ->
     first = engine.ask("what do nursing homes pay coders")
     reply = engine.ask("how does that measure up to the national median", previous=first.context)
     assert reply.answered and "$45,840" in reply.plain and "$44,090" in reply.plain
-
-
-def test_a_plural_pronoun_stands_for_every_thing_the_member_named(engine: Engine) -> None:
-    first = engine.ask("explain CPT and ICD-10 to me")
-    reply = engine.ask("what do they stand for", previous=first.context)
-    assert reply.answered
-    assert "Current Procedural Terminology" in reply.plain and "International Classification of Diseases" in reply.plain
 
 
 def test_the_qualifications_a_coder_needs_are_the_articles_skills_list(engine: Engine) -> None:
