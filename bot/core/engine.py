@@ -292,17 +292,9 @@ class Engine:
         shown = self._shown_figures(context)
         new = self._new_words(tokens, context)
         if shown and len(tokens) <= POINTER_MAX_TOKENS:
-            # "and after 2029?", "whats it now in 2024": the article's figures are for their own dates only. Not
-            # a question of its own that names a year ("i finished school in 2015, can i still become a coder?"):
-            # a year with words of its own is past the figures only after "after" ("after 2029, does it keep
-            # growing?").
-            dates = [date for date in dict.fromkeys(f.date for f in shown) if date]
-            dated = " ".join([*dates, *(f.label for f in shown), context.question])
-            own_words = bool(set(new) - follow.time_words)
-            when = follow.past_the_figures(question, dated) if own_words else follow.other_time(question, dated)
-            if when is not None:
-                text = OTHER_TIME.format(asked=when, dates=", ".join(dates) or "undated in the article")
-                return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context)
+            later = self._other_time(question, tokens, context, shown, new)
+            if later is not None:
+                return later
         if len(tokens) > POINTER_MAX_TOKENS or self._other_kind(question, context):
             pointer = None
         else:
@@ -372,17 +364,45 @@ class Engine:
         listed = len(context.items) >= 2 and context.position is None
         return listed or len(self._shown_figures(context)) >= 2
 
+    def _other_time(
+        self, question: str, tokens: list[str], context: Context, shown: list[Figure], new: list[str]
+    ) -> Reply | None:
+        """ "and after 2029?", "whats it now in 2024": the article's figures are for their own dates only. Not a
+        question of its own that names a year ("i finished school in 2015, can i still become a coder?"). With
+        words of its own, a message is past the figures only when it still names what they measure and asks
+        nothing the matcher answers elsewhere: "after 2029, does it keep growing?" after the outlook, not
+        "after 2029 will i need a degree?"."""
+        follow = self.follow_ups
+        dates = [date for date in dict.fromkeys(f.date for f in shown) if date]
+        dated = " ".join([*dates, *(f.label for f in shown), context.question])
+        if set(new) - follow.time_words:
+            alone = self.decide(self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2), len(tokens))
+            elsewhere = alone.answered and alone.entry_id != context.entry_id
+            on_topic = bool(set(tokens) & set(context.topic.split())) and not elsewhere
+            when = follow.past_the_figures(question, dated) if on_topic else None
+        else:
+            when = follow.other_time(question, dated)
+        if when is None:
+            return None
+        text = OTHER_TIME.format(asked=when, dates=", ".join(dates) or "undated in the article")
+        return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context)
+
     def _asks_figure_not_shown(self, tokens: list[str], context: Context) -> bool:
         """Whether a message asks for a figure of a thing the last reply showed without one (a state of the top
-        states) or did not show at all, in words its answer does not use ("insurance companies" after the
-        sectors' wages). Not of a thing shown with its figure ("and the CCS?" after the salary table)."""
+        states) or did not show at all, in words neither its answer nor its entry's vocabulary uses ("insurance
+        companies" after the sectors' wages; not "overall" or "certified" after the median). Not of a thing shown
+        with its figure ("and the CCS?" after the salary table)."""
         asked = set(tokens)
         if not asked & self._figure_tokens:
             return False
         if any(item.figure is None and item.tokens & asked for item in context.items):
             return True
-        said = set(self.kb.normalizer.tokens(self._blocks[str(context.entry_id)].body, correct=False))
-        return any(t not in said and t not in self._figure_tokens for t in self._new_words(tokens, context))
+        entry_id = str(context.entry_id)
+        said = set(self.kb.normalizer.tokens(self._blocks[entry_id].body, correct=False))
+        return any(
+            t not in said and t not in self._figure_tokens and not self.matcher.mentions(entry_id, [t])
+            for t in self._new_words(tokens, context)
+        )
 
     def _nothing_more(self, context: Context) -> Reply:
         """The reply to a message that asks past what the article says on the answer just given (the cause of
@@ -531,20 +551,23 @@ class Engine:
         when one figure is left to rank ("is that good compared to other jobs?" after the 8% growth rate)."""
         title = context.list_title or (self.kb.entries[context.entry_id].title if context.entry_id else "that")
         rows = self._shown_figures(context)
+        if not rows and extra:
+            return None  # "does a CCS beat that?" after the top states: no figure shown to hold it against
         if not rows:
             text = f"The article gives no figures for the items of *{title}*, so it cannot compare them."
             return Reply(ReplyKind.FALLBACK, text, None, 0.0, topic=context.topic, context=context, used=(title,))
         focus = [item.figure for item in context.items if item.figure is not None and item.tokens & set(context.asked)]
         if extra and focus:
             rows = focus
+        shown = list(rows)
         rows += [f for f in extra if f not in rows]
         # Only like with like: a growth rate is not ranked among dollar wages. The unit most rows share
         # (the first row's on a tie) is kept.
         units = [_unit(f.value) for f in rows]
         kept = max(dict.fromkeys(units), key=units.count)
         rows = [f for f, unit in zip(rows, units, strict=True) if unit == kept]
-        if len(rows) < 2:
-            return None
+        if len(rows) < 2 or not set(rows) & set(shown):
+            return None  # nothing to rank, or none of what was shown ("does a CPC beat that?" after 8% growth)
         ordered = sorted(rows, key=lambda f: _amount(f.value), reverse=direction is not Direction.LOWER)
         first = ordered[0]
         word = "lowest" if direction is Direction.LOWER else "highest"
@@ -677,9 +700,8 @@ class Engine:
         short = len(tokens) <= FOLLOW_UP_MAX_TOKENS
         # "and the CCS?" (only a thing named) follows the previous question even though "the CCS" alone
         # has an answer; "and what are the steps?" has its own and keeps it.
-        # Words the knowledge base does not know ("and a plain medical records coder") name nothing either.
-        known = self.matcher.idf
-        names_only = all(t in self.kb.normalizer.entities or t in self._bare or t not in known for t in tokens)
+        entities = self.kb.normalizer.entities
+        names_only = all(t in entities or t in self._bare for t in tokens)
         # A question with its own known answer that the article lacks ("how much does a nurse make") is
         # not a follow-up, even right after a question it could be joined to. An entry refused for lacking
         # the kind of fact asked for is no such answer: "which pays best?" after "what does a CCS make?"
@@ -687,7 +709,12 @@ class Engine:
         settled = own.kind is ReplyKind.ANSWER or (own.kind is ReplyKind.FALLBACK and own.entry_id is not None)
         # A thing of the same kind as the one just asked about, named alone ("cpc?" after "what's a CCS make"),
         # continues the question just as "and the CPC?" does.
-        swaps = previous is not None and names_only and self._swapped(previous, tokens) is not None
+        # Words the knowledge base does not know name nothing either, beside such a thing: "and a plain medical
+        # records coder" after the CCS's pay (not "and ahima fr" after the CPC's: no thing of the same kind).
+        known = self.matcher.idf
+        loosely = all(t in entities or t in self._bare or t not in known for t in tokens)
+        swaps = previous is not None and loosely and self._swapped(previous, tokens) is not None
+        names_only = names_only or swaps
         pointing = (self.follow_ups.continues(question) and names_only) or swaps or self.follow_ups.chooses(question)
         if previous is not None and previous.topic and short and (not settled or pointing):
             follow = self._follow(question, tokens, previous)

@@ -76,6 +76,21 @@ class FollowUps:
         )
         self._forward = _words(*words.forward)
         self._backward = _words(*words.backward)
+        # A move from a position: right before it ("after step 2"), or closing the message ("the 2nd one, what
+        # comes after?"), where a bare "after"/"before" does not count ("do i need a job before that?").
+        attached = {w.casefold() for w in words.attached_only}
+        self._moves_before = {
+            direction: re.compile(rf"\b(?:{_alternation(phrases)})\s+(?:the\s+)?$", re.I)
+            for direction, phrases in ((1, words.forward), (-1, words.backward))
+        }
+        self._moves_closing = {
+            direction: re.compile(
+                rf"\b(?:{_alternation([p for p in phrases if p.casefold() not in attached])})"
+                rf"(?:\W+(?:{_alternation(words.closing)}))*\W*$",
+                re.I,
+            )
+            for direction, phrases in ((1, words.forward), (-1, words.backward))
+        }
         self._higher = _words(*words.higher)
         self._lower = _words(*words.lower)
         self._compare = _words(*words.compare)
@@ -134,10 +149,10 @@ class FollowUps:
             return Pointer(start, count=n)
         found = self._numbered.search(text)
         if found:
-            return self._moved_from(text, self._numbered_item(found.group(1), count), count)
+            return self._moved_from(text, found, self._numbered_item(found.group(1), count), count)
         found = self._ordinal.search(text)
         if found and (self._anchor.search(text, found.end()) or len(text.split()) <= _SHORT_WORDS):
-            return self._moved_from(text, self._ordinal_item(found.group(1), count), count)
+            return self._moved_from(text, found, self._ordinal_item(found.group(1), count), count)
         base = named if named is not None else context.position
         if self._forward.search(text):
             return _bounded(0 if base is None else base + 1, count)
@@ -148,15 +163,16 @@ class FollowUps:
             return _bounded(int(found.group(1)) - 1, count)
         return None
 
-    def _moved_from(self, text: str, picked: Pointer, count: int) -> Pointer:
-        """The item a position names, or the one after or before it when the message moves from there ("im
-        done with step 2, what comes after?", "what's before the third one")."""
+    def _moved_from(self, text: str, position: re.Match[str], picked: Pointer, count: int) -> Pointer:
+        """The item a position names, or the one after or before it when the message moves from there: said
+        right before the position ("what's before the third one") or closing the message ("im done with step
+        2, what comes after?"); not "what do i do in step 2 after getting my education"."""
         if picked.out_of_range:
             return picked
-        if self._forward.search(text):
-            return _bounded(picked.index + 1, count)
-        if self._backward.search(text):
-            return _bounded(picked.index - 1, count)
+        before, after = text[: position.start()], text[position.end() :]
+        for direction in (1, -1):
+            if self._moves_before[direction].search(before) or self._moves_closing[direction].search(after):
+                return _bounded(picked.index + direction, count)
         return picked
 
     def _numbered_item(self, number: str, count: int) -> Pointer:

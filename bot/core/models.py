@@ -477,6 +477,8 @@ class FollowUpWords:
     cardinals: dict[str, int] = field(default_factory=dict)  # "three": 3, only after "step" or "number"
     forward: tuple[str, ...] = ()  # "next", "after that": the item after the one last shown
     backward: tuple[str, ...] = ()  # "previous", "the one before"
+    attached_only: tuple[str, ...] = ()  # "after": moves from a position only said right before it
+    closing: tuple[str, ...] = ()  # "one", "for me": words that may follow a move closing a message
     pronouns: tuple[str, ...] = ()  # "it", "they", "that one": the thing named last
     higher: tuple[str, ...] = ()  # "which pays more / the most": the largest figure just shown
     lower: tuple[str, ...] = ()  # "the least", "lower"
@@ -504,6 +506,8 @@ class FollowUpWords:
             cardinals=read.get("cardinals", mapping(number(ge=1, le=20)), {}),
             forward=read.get("forward", stripped_items(), ()),
             backward=read.get("backward", stripped_items(), ()),
+            attached_only=read.get("attached_only", stripped_items(), ()),
+            closing=read.get("closing", stripped_items(), ()),
             pronouns=read.get("pronouns", stripped_items(), ()),
             higher=read.get("higher", stripped_items(), ()),
             lower=read.get("lower", stripped_items(), ()),
