@@ -376,7 +376,7 @@ class Engine:
         dates = [date for date in dict.fromkeys(f.date for f in shown) if date]
         dated = " ".join([*dates, *(f.label for f in shown), context.question])
         if set(new) - follow.time_words:
-            alone = self.decide(self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2), len(tokens))
+            alone = self._lexical(tokens)
             elsewhere = alone.answered and alone.entry_id != context.entry_id
             on_topic = bool(set(tokens) & set(context.topic.split())) and not elsewhere
             when = follow.past_the_figures(question, dated) if on_topic else None
@@ -398,7 +398,7 @@ class Engine:
         if any(item.figure is None and item.tokens & asked for item in context.items):
             return True
         entry_id = str(context.entry_id)
-        said = set(self.kb.normalizer.tokens(self._blocks[entry_id].body, correct=False))
+        said = self._said(entry_id)
         return any(
             t not in said and t not in self._figure_tokens and not self.matcher.mentions(entry_id, [t])
             for t in self._new_words(tokens, context)
@@ -471,7 +471,7 @@ class Engine:
         # The words left are a fragment ("median", "what hospitals pay"), not a question: the matcher's
         # confident answer names it ("... below the median?": the national median, not the sectors' medians);
         # the reader, which reads whole questions, only when the matcher is unsure.
-        reading = self.decide(self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2), len(tokens))
+        reading = self._lexical(tokens)
         if not reading.answered:
             reading = self.judge(tokens, " ".join(words), pairs=False)
         if reading.entry_id is None or not reading.answered or reading.entry_id == context.entry_id:
@@ -792,8 +792,12 @@ class Engine:
         asks = any(sentence.question for sentence in self.segmenter.sentences(question))
         if not asks or any(t in self.kb.normalizer.entities for t in own_words):
             return False
-        said = self.kb.normalizer.tokens(self._blocks[entry_id].body, correct=False)
+        said = self._said(entry_id)
         return not own_words or any(t in said for t in own_words)
+
+    def _said(self, entry_id: str) -> frozenset[str]:
+        """The canonical words an entry's answer uses (the normaliser keeps uncorrected texts' tokens)."""
+        return frozenset(self.kb.normalizer.tokens(self._blocks[entry_id].body, correct=False))
 
     def _reads_as_answer(self, text: str, entry_id: str) -> bool:
         """Whether the reader is sure `entry_id` answers `text` (lexical only: never, to be safe)."""
@@ -898,9 +902,7 @@ class Engine:
             # ..." would match the latter, so none is the answer. In a conversation it is read against the
             # previous question before it gets here.
             return Reply(ReplyKind.FALLBACK, f"{NO_TOPIC}\n{self.kb.can_answer}")
-        # Nothing further than SUGGEST_WINDOW below the best changes a decision: it is never suggested,
-        # and a runner-up that far behind leaves a margin past every calibrated margin whatever its score.
-        ranked = self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2, window=SUGGEST_WINDOW)
+        ranked = self._ranked(tokens)
         lexical = self.decide(ranked, len(tokens))
         if self.reading is None:
             return lexical
@@ -914,6 +916,16 @@ class Engine:
             return self._answer(entry, 100.0)
         candidates = self._read(read or question or " ".join(tokens), ranked[: self.calibration.lexical_candidates])
         return lexical if candidates is None else self.read_decide(candidates, lexical, pairs=pairs)
+
+    def _ranked(self, tokens: list[str]) -> list[Match]:
+        """The matcher's ranking that `decide` reads. Nothing further than SUGGEST_WINDOW below the best changes
+        a decision: it is never suggested, and a runner-up that far behind leaves a margin past every
+        calibrated margin whatever its score."""
+        return self.matcher.rank_tokens(tokens, limit=MAX_SUGGESTIONS + 2, window=SUGGEST_WINDOW)
+
+    def _lexical(self, tokens: list[str]) -> Reply:
+        """The matcher's decision alone, without the reader (a fragment's reading, or a cheap check)."""
+        return self.decide(self._ranked(tokens), len(tokens))
 
     def read_decide(self, candidates: list[Candidate], lexical: Reply, *, pairs: bool = True) -> Reply:
         """The decision on the reader's verdicts: answer, both, a known gap, "did you mean", or a fallback.
