@@ -270,6 +270,13 @@ def _decide(engine: Engine, *reads: tuple[str, float], dense: float = 0.6) -> Re
     return decider.read_decide(candidates, Reply(ReplyKind.FALLBACK, "", None, 0.0))
 
 
+def _decide_agreeing(engine: Engine, *candidates: Candidate) -> Reply:
+    """`read_decide` on full candidates, with the matcher-and-encoder agreement at 90 and 0.75."""
+    calibration = replace(CALIBRATION, read_agree_lexical=90.0, read_agree_dense=0.75)
+    decider = Engine(engine.kb, engine.matcher, calibration)
+    return decider.read_decide(list(candidates), Reply(ReplyKind.FALLBACK, "", None, 0.0))
+
+
 @pytest.mark.parametrize(
     ("lexical", "dense", "overruled"),
     [
@@ -283,14 +290,11 @@ def test_a_fact_the_matcher_and_the_encoder_both_rank_first_overrules_the_reader
 ) -> None:
     """ "outpatient center pay": the reader read the outpatient coding specialty (a known gap) and gave the sector
     table nothing; the matcher and the encoder, reading the message in unrelated ways, both put the table first."""
-    calibration = replace(CALIBRATION, read_agree_lexical=90.0, read_agree_dense=0.75)
-    candidates = [
+    reply = _decide_agreeing(
+        lexical_engine,
         Candidate("gap-specialty-details", 0.0, 0.6, 0.99),
         Candidate("salary-by-sector", lexical, dense, 0.0),
         Candidate("salary-median", 41.5, 0.58, 0.0),
-    ]
-    reply = Engine(lexical_engine.kb, lexical_engine.matcher, calibration).read_decide(
-        candidates, Reply(ReplyKind.FALLBACK, "", None, 0.0)
     )
     assert (reply.answered and reply.entry_id == "salary-by-sector") is overruled
     if not overruled:
@@ -301,19 +305,15 @@ def test_the_matcher_and_the_encoder_outvote_a_reader_that_ranks_their_fact_firs
     lexical_engine: Engine,
 ) -> None:
     """ "what's the national median wage for coders": the reader ranks the median first, at 0.004."""
-    calibration = replace(CALIBRATION, read_agree_lexical=90.0, read_agree_dense=0.75)
-    candidates = [Candidate("salary-median", 97.9, 0.93, 0.004), Candidate("salary-by-sector", 38.7, 0.79, 0.001)]
-    reply = Engine(lexical_engine.kb, lexical_engine.matcher, calibration).read_decide(
-        candidates, Reply(ReplyKind.FALLBACK, "", None, 0.0)
+    reply = _decide_agreeing(
+        lexical_engine, Candidate("salary-median", 97.9, 0.93, 0.004), Candidate("salary-by-sector", 38.7, 0.79, 0.001)
     )
     assert reply.answered and reply.entry_id == "salary-median"
 
 
 def test_a_gap_the_matcher_and_the_encoder_agree_on_never_overrules_the_reader(lexical_engine: Engine) -> None:
-    calibration = replace(CALIBRATION, read_agree_lexical=90.0, read_agree_dense=0.75)
-    candidates = [Candidate("salary-by-sector", 0.0, 0.6, 0.99), Candidate("gap-exam-cost", 100.0, 0.9, 0.0)]
-    reply = Engine(lexical_engine.kb, lexical_engine.matcher, calibration).read_decide(
-        candidates, Reply(ReplyKind.FALLBACK, "", None, 0.0)
+    reply = _decide_agreeing(
+        lexical_engine, Candidate("salary-by-sector", 0.0, 0.6, 0.99), Candidate("gap-exam-cost", 100.0, 0.9, 0.0)
     )
     assert reply.answered and reply.entry_id == "salary-by-sector"
 
