@@ -63,6 +63,15 @@ def test_sentences_split_at_punctuation_and_emoji(engine: Engine) -> None:
     assert [p.question for p in parts] == [False, True, False]
 
 
+def test_a_statement_about_oneself_after_a_comma_is_a_sentence_of_its_own(engine: Engine) -> None:
+    """Read whole, "list the steps, I'm a vet tech so keep it simple" matched nothing: the member's own job
+    drowned the request, which a sentence of its own answers."""
+    parts = engine.segmenter.sentences("list the steps for me, I'm a vet tech so keep it simple")
+    assert [p.text for p in parts] == ["list the steps for me", "I'm a vet tech so keep it simple"]
+    reply = engine.ask("explain the five steps please, im a retail manager so keep it simple")
+    assert reply.answered and reply.entry_id == "steps-overview"
+
+
 def test_joined_questions_are_cut_apart(engine: Engine) -> None:
     questions, sentences = engine.segmenter.questions, engine.segmenter.sentences
     assert questions(sentences("how long does the CPC exam take and what does CPC stand for?")) == [
