@@ -446,6 +446,7 @@ def test_a_message_pointing_back_is_read_against_the_previous_question(engine: E
         "thank you that was super helpful!",
         "new here, just joined!",  # was answered with the networking step ("join")
         "hey everyone, just joined the server",
+        "great, just what i was looking for. bye!",  # "looking for" was read as a question about the job search
     ],
 )
 def test_thanks_with_praise_and_introductions_are_small_talk(engine: Engine, text: str) -> None:

@@ -55,6 +55,7 @@ def test_past_the_end_of_a_list_is_said_honestly(engine: Engine) -> None:
         ("salary-by-position", "which pays the least?", "$41,000", "$60,080"),
         ("salary-by-position", "which one is higher?", "$60,080", "$54,590"),
         ("salary-by-sector", "how big is the difference between them", "$47,040", "$43,130"),
+        ("salary-by-position", "which of those comes out ahead?", "$60,080", "$54,590"),
     ],
 )
 def test_a_comparison_orders_the_figures_just_shown(
@@ -342,6 +343,9 @@ def test_a_year_beside_a_question_of_its_own_is_that_question(
         ("step 2, do i need a job before that?", "step-certification"),
         ("what's step 3 after step 2?", "step-experience"),
         ("does step 2 come after step 1", "step-certification"),
+        # A move closing the message after the position, even restated: "... next one after that".
+        ("done with the first one. which is the next one after that?", "step-certification"),
+        ("finished step 3. what was the one before that?", "step-certification"),
     ],
 )
 def test_a_position_moves_only_for_a_move_said_beside_it_or_closing_the_message(
