@@ -107,6 +107,10 @@ NO_TOPIC = (
 NOTHING_MORE = "The article says nothing more on that than its answer on *{title}*."
 ALL_IT_SAYS = "That is all the article says on it."
 OTHER_TIME = "The article has no figures for *{asked}*: the ones I showed are dated as it gives them ({dates})."
+OTHER_LEVEL = (
+    "The article does not break its figures down by experience, so it has none for starting out or for experienced "
+    "coders: the ones I showed are as it gives them ({dates})."
+)
 BOTH_NOTE = "Your question could be about either of these, so here are both."
 UNCLEAR = "That could be about more than one topic I cover."
 
@@ -292,7 +296,9 @@ class Engine:
         shown = self._shown_figures(context)
         new = self._new_words(tokens, context)
         if shown and len(tokens) <= POINTER_MAX_TOKENS:
-            later = self._other_time(question, tokens, context, shown, new)
+            later = self._other_time(question, tokens, context, shown, new) or self._other_level(
+                question, tokens, context, shown
+            )
             if later is not None:
                 return later
         if len(tokens) > POINTER_MAX_TOKENS or self._other_kind(question, context):
@@ -385,6 +391,26 @@ class Engine:
         if when is None:
             return None
         text = OTHER_TIME.format(asked=when, dates=", ".join(dates) or "undated in the article")
+        return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context)
+
+    def _other_level(self, question: str, tokens: list[str], context: Context, shown: list[Figure]) -> Reply | None:
+        """ "what do they start at?", "is that for entry level?" right after figures: the article gives none by
+        experience. Only a message that points back at those shown (a pronoun, "and ...", or a word asking for a
+        figure) and, past its level of experience, names nothing new but figures: "how do beginners get
+        experience?" is a question of its own."""
+        follow = self.follow_ups
+        if not follow.asks_level(question):
+            return None
+        points = (
+            follow.pronoun(question) is not None
+            or follow.continues(question)
+            or bool(set(tokens) & self._figure_tokens)
+        )
+        rest = self.kb.normalizer.tokens(follow.without_levels(question))
+        if not points or [t for t in self._new_words(rest, context) if t not in self._figure_tokens]:
+            return None
+        dates = [date for date in dict.fromkeys(f.date for f in shown) if date]
+        text = OTHER_LEVEL.format(dates=", ".join(dates) or "undated in the article")
         return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context)
 
     def _asks_figure_not_shown(self, tokens: list[str], context: Context) -> bool:

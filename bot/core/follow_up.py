@@ -104,6 +104,7 @@ class FollowUps:
         # "ok nvm, ...", "hey, unrelated but ...": said first (after a word or two), not "... sorry if this is random".
         self._switches = re.compile(rf"^\W*(?:\w+\W+){{0,2}}?(?:{_alternation(words.switches)})\b", re.I)
         self._newer = _words(*words.newer)
+        self._levels = _words(*words.levels)
         self._causes = _words(*words.causes)
         self._later_year = re.compile(rf"\b(?:{_alternation(words.later)})\s+{_YEAR.pattern}", re.I)
         self.time_words = _single_words(words.newer)
@@ -222,6 +223,14 @@ class FollowUps:
         if years:
             return years[0]
         return "anything newer" if self._newer.search(text) else None
+
+    def asks_level(self, text: str) -> bool:
+        """Whether the message names a level of experience ("what do they start at?", "for beginners")."""
+        return self._levels.search(text) is not None
+
+    def without_levels(self, text: str) -> str:
+        """The message without the levels of experience it names."""
+        return self._levels.sub(" ", text)
 
     def gives_cause(self, text: str) -> bool:
         """Whether an answer's text says why what it states is so ("as the healthcare industry expands, ...")."""

@@ -359,6 +359,25 @@ def test_a_position_moves_only_for_a_move_said_beside_it_or_closing_the_message(
 @pytest.mark.parametrize(
     ("previous", "message"),
     [
+        ("how much does a CCS make", "and what would a newbie start at?"),
+        ("what do nursing homes pay coders", "is that for someone junior?"),
+        ("whats the median wage for coders", "and for experienced coders?"),
+    ],
+)
+def test_figures_asked_by_experience_are_a_dead_end(engine: Engine, previous: str, message: str) -> None:
+    """The article's figures are for a position, a sector or the occupation, never by experience."""
+    reply = engine.ask(message, previous=engine.ask(previous).context)
+    assert reply.kind is ReplyKind.FALLBACK and "by experience" in reply.text
+
+
+def test_a_question_of_its_own_about_beginners_is_answered_after_figures(engine: Engine) -> None:
+    reply = engine.ask("how can a beginner get experience?", previous=engine.ask("how much does a CCS make").context)
+    assert reply.answered and reply.entry_id == "step-experience"
+
+
+@pytest.mark.parametrize(
+    ("previous", "message"),
+    [
         ("top paying states", "does a CCS beat that?"),  # the states have no figure to hold it against
         ("what is the job outlook", "does a CPC at a hospital beat that?"),  # a rate is not ranked among wages
     ],
