@@ -33,6 +33,7 @@ class Pointer:
 
 _PLURAL = frozenset({"they", "them", "their", "theirs", "those", "these", "those ones"})
 _BARE_NUMBER = re.compile(r"^\D*\b([1-9])\b\D*$")
+_LATER_SENTENCE = re.compile(r"[.!?]+\s+")  # where a sentence after the one naming a position starts
 _SHORT_WORDS = 5  # "tell me about 5": a bare number picks an item only in a message this short
 # A year, not a sum ("$2020", "2000 a month", "2,015").
 _YEAR = re.compile(
@@ -81,6 +82,10 @@ class FollowUps:
         attached = {w.casefold() for w in words.attached_only}
         self._moves_before = {
             direction: re.compile(rf"\b(?:{_alternation(phrases)})\s+(?:the\s+)?$", re.I)
+            for direction, phrases in ((1, words.forward), (-1, words.backward))
+        }
+        self._moves_in_full = {
+            direction: _words(*[p for p in phrases if p.casefold() not in attached])
             for direction, phrases in ((1, words.forward), (-1, words.backward))
         }
         self._moves_closing = {
@@ -166,13 +171,20 @@ class FollowUps:
 
     def _moved_from(self, text: str, position: re.Match[str], picked: Pointer, count: int) -> Pointer:
         """The item a position names, or the one after or before it when the message moves from there: said
-        right before the position ("what's before the third one") or closing the message ("im done with step
-        2, what comes after?"); not "what do i do in step 2 after getting my education"."""
+        right before the position ("what's before the third one"), closing the message ("im done with step
+        2, what comes after?") or in a sentence after the position's ("past the first one. what's the next
+        step after that for me?", not "step 2. do i need a job before that?": only a move said in full);
+        not "what do i do in step 2 after getting my education"."""
         if picked.out_of_range:
             return picked
         before, after = text[: position.start()], text[position.end() :]
+        later = _LATER_SENTENCE.split(after)[-1] if _LATER_SENTENCE.search(after) else ""
         for direction in (1, -1):
-            if self._moves_before[direction].search(before) or self._moves_closing[direction].search(after):
+            if (
+                self._moves_before[direction].search(before)
+                or self._moves_closing[direction].search(after)
+                or self._moves_in_full[direction].search(later)
+            ):
                 return _bounded(picked.index + direction, count)
         return picked
 

@@ -17,11 +17,12 @@ from bot.core.models import QuestionWords
 
 # Sentence ends: ., !, ? (repeated), ellipses, line breaks, semicolons or dashes between clauses, emoji,
 # which chat messages use as full stops ("starting from scratch 😅 which states pay most?"), and a comma
-# before the member says something of themselves ("walk me through the steps, I'm a receptionist so ...").
+# before the member says what they are ("walk me through the steps, I'm a receptionist so ..."), unless that
+# clause ends with "?" ("how hard is the CPC exam, I'm in Texas?" is one question).
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d"
 _SENTENCE_END = re.compile(
     rf"(?<=[.!?…])[\"')\]]*\s+|\n+|\s*;\s+|\s+[—–]\s+|\s+-{{1,2}}\s+|(?<=\?)(?=[A-Za-z])|\s*[{_EMOJI}]+\s*"
-    r"|,\s+(?=(?i:i'?m|i\s+am|i've|ive|i\s+have)\b)"
+    r"|,\s+(?=(?i:i'?m|i\s+am)\b[^?.!\n]*(?:[.!\n]|$))"
 )
 _MIN_PART_WORDS = 2
 

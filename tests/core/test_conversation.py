@@ -72,6 +72,14 @@ def test_a_statement_about_oneself_after_a_comma_is_a_sentence_of_its_own(engine
     assert reply.answered and reply.entry_id == "steps-overview"
 
 
+@pytest.mark.parametrize(
+    "text", ["how long is the CCS exam, I'm in Ohio?", "can I become a coder, I have a GED", "ok, I've read it all"]
+)
+def test_a_clause_about_oneself_that_asks_or_is_not_im_stays_in_its_sentence(engine: Engine, text: str) -> None:
+    """Found in review: split off, "I'm in Ohio?" became a question of its own (the top states)."""
+    assert len(engine.segmenter.sentences(text)) == 1
+
+
 def test_joined_questions_are_cut_apart(engine: Engine) -> None:
     questions, sentences = engine.segmenter.questions, engine.segmenter.sentences
     assert questions(sentences("how long does the CPC exam take and what does CPC stand for?")) == [

@@ -343,9 +343,11 @@ def test_a_year_beside_a_question_of_its_own_is_that_question(
         ("step 2, do i need a job before that?", "step-certification"),
         ("what's step 3 after step 2?", "step-experience"),
         ("does step 2 come after step 1", "step-certification"),
-        # A move closing the message after the position, even restated: "... next one after that".
+        # A move said in full in a sentence after the position's: "... next one after that".
         ("done with the first one. which is the next one after that?", "step-certification"),
-        ("finished step 3. what was the one before that?", "step-certification"),
+        ("finished step 3. what was the previous one?", "step-certification"),
+        ("step 2. do i need a job before that?", "step-certification"),  # "before that" alone asks of step 2
+        ("so step 2 is next after that?", "step-certification"),  # found in review: it moved to step 3
     ],
 )
 def test_a_position_moves_only_for_a_move_said_beside_it_or_closing_the_message(
@@ -392,3 +394,9 @@ def test_an_unknown_word_beside_a_thing_of_another_kind_does_not_continue_the_qu
     """Found in review: "and ahima fr" after the CPC's pay asks about the AHIMA, not the AHIMA's pay."""
     reply = engine.ask("and ahima fr", previous=engine.ask("how much does a CPC earn").context)
     assert reply.answered and reply.entry_id == "ahima"
+
+
+def test_getting_ahead_is_no_ranking(engine: Engine) -> None:
+    """Found in review: "ahead" as a word for "higher" ranked the table on "how do I get ahead in this career?"."""
+    reply = after(engine, "salary-by-position", "how do I get ahead in this career?")
+    assert "Compared" not in reply.text
