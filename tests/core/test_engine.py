@@ -411,3 +411,9 @@ def test_each_question_of_a_message_asking_two_is_read_before_the_whole(
     reply = engine.ask("how do I get hands-on experience, and how do I start networking?")
     assert read[:2] == ["how do I get hands-on experience", "how do I start networking?"]
     assert reply.answered and [b.entry_id for b in reply.blocks] == ["step-experience", "step-networking"]
+
+
+def test_a_skill_named_alone_is_a_topic(engine: Engine) -> None:
+    """ "attention to detail" once normalised to the same word as "more detail?", which names no topic."""
+    reply = engine.ask("attention to detail??")
+    assert reply.answered and reply.entry_id == "skill-detail"
