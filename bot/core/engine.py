@@ -442,7 +442,7 @@ class Engine:
         the salary table). A kind named is no other question when the message points back at what was shown
         ("does any sector pay under that?" after the job outlook or the CPC's salary): it compares the two."""
         asked = self.follow_ups.kind_named(question)
-        if asked is None:
+        if asked is None or _THE_LIST.search(question):  # "who's second on that list?" after the top states
             return False
         points_back = self.follow_ups.pronoun(question) is not None
         if not context.items:
@@ -1168,6 +1168,7 @@ class Engine:
 # The reader's readings left for the message being answered, per thread (`Engine.ask`); None outside `ask`.
 _READS_LEFT: ContextVar[list[int] | None] = ContextVar("reads_left", default=None)
 
+_THE_LIST = re.compile(r"\b(?:that|this|the|your)\s+(?:list|table)\b", re.I)  # the list just shown, named
 _SPACES = re.compile(r"[^\S\n]+")
 _LINE_BREAKS = re.compile(r" ?\n[\s]*")
 

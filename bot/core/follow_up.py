@@ -69,9 +69,11 @@ class FollowUps:
             rf"\b({_alternation(ends)})\s+({_alternation([w for w in self._numbers if self._numbers[w] > 1])})\b", re.I
         )
         self._anchor = _words(*words.anchors)
-        # "the second one", "the 2nd option", "number 2": an item picked by its position, said in full.
+        # "the second one", "the 2nd option", "second on that list", "number 2": an item picked by its position,
+        # said in full.
         self._picking = re.compile(
-            rf"(?:\bthe\s+)?\b({_alternation(list(words.ordinals))})\s+(?:{_alternation(words.anchors)})\b"
+            rf"(?:\bthe\s+)?\b({_alternation(list(words.ordinals))})\s+(?:(?:on|in|of)\s+(?:the|that|this)\s+)?"
+            rf"(?:{_alternation(words.anchors)})\b"
             rf"|{self._numbered.pattern}",
             re.I,
         )

@@ -400,3 +400,9 @@ def test_getting_ahead_is_no_ranking(engine: Engine) -> None:
     """Found in review: "ahead" as a word for "higher" ranked the table on "how do I get ahead in this career?"."""
     reply = after(engine, "salary-by-position", "how do I get ahead in this career?")
     assert "Compared" not in reply.text
+
+
+def test_a_position_on_the_list_just_shown_picks_from_it(engine: Engine) -> None:
+    """ "who" asks about organisations elsewhere; "who's third on that list?" names the list just shown."""
+    reply = after(engine, "salary-top-states", "ok and who's third on that list?")
+    assert reply.answered and "California" in reply.plain and "Hawaii" not in reply.plain
