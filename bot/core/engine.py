@@ -324,10 +324,13 @@ class Engine:
                 return self._provenance(figures, context)
         named_entities = self.kb.normalizer.entities
         pronoun = follow.pronoun(question)
-        if pronoun is None or any(t in named_entities for t in tokens):
+        named_here = [t for t in tokens if t in named_entities]
+        # A thing named beside the pronoun is what the message is about ("what about CCS, what's their pay?"),
+        # unless the message compares the two: "how does their pay compare to a records coder?" after the CCS.
+        if pronoun is None or (named_here and follow.comparison(question) is None):
             return None
         stands_for, asked = follow.stands_for(pronoun.group(0), context)
-        if not stands_for:
+        if not stands_for or set(stands_for) <= set(named_here):
             return None
         if context.entry_id is not None and self._asks_why_figures_rank(question, context):
             return self._nothing_more(context)  # "why do those pay more?" after the salary table

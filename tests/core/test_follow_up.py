@@ -406,3 +406,10 @@ def test_a_position_on_the_list_just_shown_picks_from_it(engine: Engine) -> None
     """ "who" asks about organisations elsewhere; "who's third on that list?" names the list just shown."""
     reply = after(engine, "salary-top-states", "ok and who's third on that list?")
     assert reply.answered and "California" in reply.plain and "Hawaii" not in reply.plain
+
+
+def test_a_pronoun_compared_with_a_thing_named_stands_for_the_earlier_thing(engine: Engine) -> None:
+    """ "their" is the CPC; the medical records coder is what it is compared with (before: the median wage)."""
+    first = engine.ask("what is the CPC")
+    reply = engine.ask("how does their pay compare to a records coder?", previous=first.context)
+    assert reply.answered and "$54,590" in reply.plain and "$41,000" in reply.plain
