@@ -399,18 +399,26 @@ class Engine:
     def _other_level(self, question: str, tokens: list[str], context: Context, shown: list[Figure]) -> Reply | None:
         """ "what do they start at?", "is that for entry level?" right after figures: the article gives none by
         experience. Only a message that points back at those shown (a pronoun, "and ...", or a word asking for a
-        figure) and, past its level of experience, names nothing new but figures: "how do beginners get
-        experience?" is a question of its own."""
+        figure), ranks nothing, and past its level of experience names no word of its own but figures, known
+        to the knowledge base or not: "how do beginners get experience?", "do they hire entry-level?" and "which
+        of those pays most for a beginner?" are questions of their own."""
         follow = self.follow_ups
-        if not follow.asks_level(question):
+        if not follow.asks_level(question) or follow.comparison(question) is not None:
             return None
         points = (
             follow.pronoun(question) is not None
             or follow.continues(question)
             or bool(set(tokens) & self._figure_tokens)
         )
+        known = self._context_words(context) | self._bare | self._figure_tokens
         rest = self.kb.normalizer.tokens(follow.without_levels(question))
-        if not points or [t for t in self._new_words(rest, context) if t not in self._figure_tokens]:
+        if not points or any(t not in known for t in rest):
+            return None
+        # It asks for a figure: in a word for one, by asking what a level starts at or whether the figures are
+        # for it, or in no word at all but the topic's ("and for beginners?"); "do they hire entry-level?" does not.
+        topic = set(context.topic.split()) | set(context.entities) | self._bare
+        asks = set(tokens) & self._figure_tokens or follow.asks_level_figure(question)
+        if not asks and any(t not in topic for t in rest):
             return None
         dates = [date for date in dict.fromkeys(f.date for f in shown) if date]
         text = OTHER_LEVEL.format(dates=", ".join(dates) or "undated in the article")
@@ -475,11 +483,16 @@ class Engine:
 
     def _new_words(self, tokens: list[str], context: Context) -> list[str]:
         """The message's words that the knowledge base knows and the last reply neither showed nor asked."""
+        shown = self._context_words(context)
+        return [t for t in tokens if t not in shown and t not in self._bare and t in self.matcher.idf]
+
+    def _context_words(self, context: Context) -> set[str]:
+        """The words the last reply showed or was asked in, and those that only point back at it."""
         shown = set(context.topic.split()) | set(context.entities) | self._follow_up_tokens
         shown |= set(self.kb.normalizer.tokens(context.list_title, correct=False))
         for item in context.items:
             shown |= item.tokens
-        return [t for t in tokens if t not in shown and t not in self._bare and t in self.matcher.idf]
+        return shown
 
     def _figures_named(self, question: str, context: Context) -> list[Figure]:
         """Figures of another entry that a comparison names ("... than the national median?", "does any sector
@@ -1171,7 +1184,7 @@ class Engine:
 # The reader's readings left for the message being answered, per thread (`Engine.ask`); None outside `ask`.
 _READS_LEFT: ContextVar[list[int] | None] = ContextVar("reads_left", default=None)
 
-_THE_LIST = re.compile(r"\b(?:that|this|the|your)\s+(?:list|table)\b", re.I)  # the list just shown, named
+_THE_LIST = re.compile(r"\b(?:that|this)\s+(?:list|table)\b", re.I)  # the list just shown, pointed at
 _SPACES = re.compile(r"[^\S\n]+")
 _LINE_BREAKS = re.compile(r" ?\n[\s]*")
 

@@ -86,10 +86,18 @@ class FollowUps:
             direction: re.compile(rf"\b(?:{_alternation(phrases)})\s+(?:the\s+)?$", re.I)
             for direction, phrases in ((1, words.forward), (-1, words.backward))
         }
-        self._moves_in_full = {
-            direction: _words(*[p for p in phrases if p.casefold() not in attached])
-            for direction, phrases in ((1, words.forward), (-1, words.backward))
-        }
+        # A move said in full: a phrase ("the one after", "comes before"), or a word that is also an adjective
+        # ("next", "prior", "following") before an anchor ("next step") or asked alone ("what's next").
+        self._moves_in_full = {}
+        for direction, phrases in ((1, words.forward), (-1, words.backward)):
+            moves = [p for p in phrases if p.casefold() not in attached]
+            said = _alternation([p for p in moves if " " in p])
+            single = _alternation([p for p in moves if " " not in p])
+            self._moves_in_full[direction] = re.compile(
+                rf"\b(?:{said})\b|\b(?:{single})\s+(?:{_alternation(words.anchors)})\b"
+                rf"|\bwhat(?:'s|s|\s+is|\s+comes)?\s+(?:{single})\b",
+                re.I,
+            )
         self._moves_closing = {
             direction: re.compile(
                 rf"\b(?:{_alternation([p for p in phrases if p.casefold() not in attached])})"
@@ -112,6 +120,7 @@ class FollowUps:
         self._switches = re.compile(rf"^\W*(?:\w+\W+){{0,2}}?(?:{_alternation(words.switches)})\b", re.I)
         self._newer = _words(*words.newer)
         self._levels = _words(*words.levels)
+        self._level_asks = _words(*words.level_asks)
         self._causes = _words(*words.causes)
         self._later_year = re.compile(rf"\b(?:{_alternation(words.later)})\s+{_YEAR.pattern}", re.I)
         self.time_words = _single_words(words.newer)
@@ -241,6 +250,10 @@ class FollowUps:
     def asks_level(self, text: str) -> bool:
         """Whether the message names a level of experience ("what do they start at?", "for beginners")."""
         return self._levels.search(text) is not None
+
+    def asks_level_figure(self, text: str) -> bool:
+        """Whether the message asks what a level starts at, or whether the figures shown are for one."""
+        return self._level_asks.search(text) is not None
 
     def without_levels(self, text: str) -> str:
         """The message without the levels of experience it names."""

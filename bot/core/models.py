@@ -494,6 +494,7 @@ class FollowUpWords:
     listing: tuple[str, ...] = ()  # "and", "or", "vs": between things named side by side
     newer: tuple[str, ...] = ()  # "latest", "more recent": figures newer than the article's
     levels: tuple[str, ...] = ()  # "starting", "entry level": a level of experience the figures are not given by
+    level_asks: tuple[str, ...] = ()  # "start at", "is that for": asking a level's figure
     bare: tuple[str, ...] = ()  # canonical tokens that name no topic ("why", "where")
     figures: tuple[str, ...] = ()  # words asking for a figure ("pay", "avg"): of a thing shown without one
     causes: tuple[str, ...] = ()  # "because", "as the": an answer using one gives a cause of what it says
@@ -524,6 +525,7 @@ class FollowUpWords:
             listing=read.get("listing", stripped_items(), ()),
             newer=read.get("newer", stripped_items(), ()),
             levels=read.get("levels", stripped_items(), ()),
+            level_asks=read.get("level_asks", stripped_items(), ()),
             bare=read.get("bare", stripped_items(), ()),
             figures=read.get("figures", stripped_items(), ()),
             causes=read.get("causes", stripped_items(), ()),

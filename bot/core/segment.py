@@ -15,15 +15,16 @@ from dataclasses import dataclass
 
 from bot.core.models import QuestionWords
 
-# Sentence ends: ., !, ? (repeated), ellipses, line breaks, semicolons or dashes between clauses, emoji,
-# which chat messages use as full stops ("starting from scratch 😅 which states pay most?"), and a comma
-# before the member says what they are ("walk me through the steps, I'm a receptionist so ..."), unless that
-# clause ends with "?" ("how hard is the CPC exam, I'm in Texas?" is one question).
+# Sentence ends: ., !, ? (repeated), ellipses, line breaks, semicolons or dashes between clauses, and emoji,
+# which chat messages use as full stops ("starting from scratch 😅 which states pay most?").
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d"
 _SENTENCE_END = re.compile(
     rf"(?<=[.!?…])[\"')\]]*\s+|\n+|\s*;\s+|\s+[—–]\s+|\s+-{{1,2}}\s+|(?<=\?)(?=[A-Za-z])|\s*[{_EMOJI}]+\s*"
-    r"|,\s+(?=(?i:i'?m|i\s+am)\b[^?.!\n]*(?:[.!\n]|$))"
 )
+# A comma before the member says what they are or have been ("walk me through the steps, I'm a receptionist so
+# be gentle", "which cert should I get, I'm a nurse?"): what they say of themselves is a sentence of its own, a
+# statement even when the message's "?" closes it; the "?" is the first part's.
+_ABOUT_ONESELF = re.compile(r",\s+(?=(?:i'?m|i\s+am|i'?ve\s+(?:been|never)|i\s+have\s+(?:been|never))\b)", re.I)
 _MIN_PART_WORDS = 2
 
 
@@ -52,11 +53,13 @@ class Segmenter:
         """The message's sentences in order, each marked as a question or not; empty pieces dropped."""
         out = []
         for raw in _SENTENCE_END.split(text):
-            piece = raw.strip(" ,")
-            if not piece or not any(ch.isalnum() for ch in piece):
+            whole = raw.strip(" ,")
+            if not whole or not any(ch.isalnum() for ch in whole):
                 continue
-            asks = piece.rstrip(" )\"'.!").endswith("?") or bool(self._question_start.match(piece))
-            out.append(Segment(piece, asks))
+            marked = whole.rstrip(" )\"'.!").endswith("?")
+            head, *about = _ABOUT_ONESELF.split(whole)
+            out.append(Segment(head, marked or bool(self._question_start.match(head))))
+            out.extend(Segment(clause, bool(self._question_start.match(clause))) for clause in about)
         return out
 
     def without_lead_ins(self, text: str) -> str:

@@ -348,6 +348,8 @@ def test_a_year_beside_a_question_of_its_own_is_that_question(
         ("finished step 3. what was the previous one?", "step-certification"),
         ("step 2. do i need a job before that?", "step-certification"),  # "before that" alone asks of step 2
         ("so step 2 is next after that?", "step-certification"),  # found in review: it moved to step 3
+        ("tell me about step 3. does prior experience count?", "step-experience"),  # "prior": an adjective
+        ("step 4. can i do it next year?", "step-networking"),
     ],
 )
 def test_a_position_moves_only_for_a_move_said_beside_it_or_closing_the_message(
@@ -413,3 +415,29 @@ def test_a_pronoun_compared_with_a_thing_named_stands_for_the_earlier_thing(engi
     first = engine.ask("what is the CPC")
     reply = engine.ask("how does their pay compare to a records coder?", previous=first.context)
     assert reply.answered and "$54,590" in reply.plain and "$41,000" in reply.plain
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "message", "ranks"),
+    [
+        ("salary-by-position", "which one's ahead?", True),
+        ("salary-by-position", "is the CCS ahead of the CPC?", True),
+        ("salary-by-position", "any quick wins?", False),  # found in review: "wins" ranked the table
+        ("salary-by-sector", "what's ahead for this field?", False),
+    ],
+)
+def test_ahead_ranks_only_when_it_compares(engine: Engine, entry_id: str, message: str, ranks: bool) -> None:
+    assert ("Compared" in after(engine, entry_id, message).text) is ranks
+
+
+@pytest.mark.parametrize("message", ["do they hire entry-level?", "can a beginner get hired there?"])
+def test_a_question_about_getting_hired_at_a_level_is_no_figure_dead_end(engine: Engine, message: str) -> None:
+    """Found in review: the experience-level dead end caught questions about hiring, not pay."""
+    reply = engine.ask(message, previous=engine.ask("what does a CPC earn?").context)
+    assert "by experience" not in reply.text
+
+
+def test_a_table_named_with_the_is_not_the_list_just_shown(engine: Engine) -> None:
+    """Found in review: "the third in the table of sectors?" after the steps picked step 3."""
+    reply = after(engine, "steps-overview", "the third in the table of sectors?")
+    assert reply.entry_id != "step-experience"
