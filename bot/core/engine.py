@@ -326,11 +326,17 @@ class Engine:
         pronoun = follow.pronoun(question)
         named_here = [t for t in tokens if t in named_entities]
         # A thing named beside the pronoun is what the message is about ("what about CCS, what's their pay?"),
-        # unless the message compares the two: "how does their pay compare to a records coder?" after the CCS.
-        if pronoun is None or (named_here and follow.comparison(question) is None):
+        # unless the message compares the figures of two things of a kind: "how does their pay compare to a
+        # records coder?" after the CCS (not "is it better than the CCS?", nor "do they pay less than Connecticut?").
+        figures_compared = follow.comparison(question) is not None and bool(set(tokens) & self._figure_tokens)
+        if pronoun is None or (named_here and not figures_compared):
             return None
         stands_for, asked = follow.stands_for(pronoun.group(0), context)
         if not stands_for or set(stands_for) <= set(named_here):
+            return None
+        if named_here and {follow.kind_of(frozenset({t})) for t in [*stands_for, *named_here]} != {
+            follow.kind_of(frozenset({stands_for[0]}))
+        }:
             return None
         if context.entry_id is not None and self._asks_why_figures_rank(question, context):
             return self._nothing_more(context)  # "why do those pay more?" after the salary table
@@ -399,25 +405,24 @@ class Engine:
     def _other_level(self, question: str, tokens: list[str], context: Context, shown: list[Figure]) -> Reply | None:
         """ "what do they start at?", "is that for entry level?" right after figures: the article gives none by
         experience. Only a message that points back at those shown (a pronoun, "and ...", or a word asking for a
-        figure), ranks nothing, and past its level of experience names no word of its own but figures, known
-        to the knowledge base or not: "how do beginners get experience?", "do they hire entry-level?" and "which
-        of those pays most for a beginner?" are questions of their own."""
+        figure) and, past its level of experience, names no word of its own but figures and what the answer
+        says, known to the knowledge base or not: "how do beginners get experience?" and "do they hire
+        entry-level?" are questions of their own. A level the member gives of themselves ("I'm just starting
+        out, which of those pays most?") asks nothing of the figures."""
         follow = self.follow_ups
-        if not follow.asks_level(question) or follow.comparison(question) is not None:
+        asked = follow.without_self(question)
+        if not follow.asks_level(asked):
             return None
-        points = (
-            follow.pronoun(question) is not None
-            or follow.continues(question)
-            or bool(set(tokens) & self._figure_tokens)
-        )
-        known = self._context_words(context) | self._bare | self._figure_tokens
-        rest = self.kb.normalizer.tokens(follow.without_levels(question))
+        points = follow.pronoun(asked) is not None or follow.continues(asked) or bool(set(tokens) & self._figure_tokens)
+        said = self._said(context.entry_id) if context.entry_id is not None else frozenset()
+        known = self._context_words(context) | self._bare | self._figure_tokens | said
+        rest = self.kb.normalizer.tokens(follow.without_levels(asked))
         if not points or any(t not in known for t in rest):
             return None
         # It asks for a figure: in a word for one, by asking what a level starts at or whether the figures are
-        # for it, or in no word at all but the topic's ("and for beginners?"); "do they hire entry-level?" does not.
-        topic = set(context.topic.split()) | set(context.entities) | self._bare
-        asks = set(tokens) & self._figure_tokens or follow.asks_level_figure(question)
+        # for it, or in no word but the topic's ("and for experienced coders?"); "do they hire entry-level?" does not.
+        topic = set(context.topic.split()) | set(context.entities) | self._bare | said
+        asks = set(tokens) & self._figure_tokens or follow.asks_level_figure(asked)
         if not asks and any(t not in topic for t in rest):
             return None
         dates = [date for date in dict.fromkeys(f.date for f in shown) if date]
@@ -1184,7 +1189,8 @@ class Engine:
 # The reader's readings left for the message being answered, per thread (`Engine.ask`); None outside `ask`.
 _READS_LEFT: ContextVar[list[int] | None] = ContextVar("reads_left", default=None)
 
-_THE_LIST = re.compile(r"\b(?:that|this)\s+(?:list|table)\b", re.I)  # the list just shown, pointed at
+# The list just shown, named ("second on that list"), not another ("the table of sectors").
+_THE_LIST = re.compile(r"\b(?:that|this|the|your)\s+(?:list|table)\b(?!\s+of\b)", re.I)
 _SPACES = re.compile(r"[^\S\n]+")
 _LINE_BREAKS = re.compile(r" ?\n[\s]*")
 

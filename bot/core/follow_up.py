@@ -33,6 +33,7 @@ class Pointer:
 
 _PLURAL = frozenset({"they", "them", "their", "theirs", "those", "these", "those ones"})
 _BARE_NUMBER = re.compile(r"^\D*\b([1-9])\b\D*$")
+_ABOUT_ONESELF = re.compile(r"\b(?:i'?m|i\s+am|i'?ve\s+been|i\s+have\s+been)\b[^,.;!?]*", re.I)
 _LATER_SENTENCE = re.compile(r"[.!?]+\s+")  # where a sentence after the one naming a position starts
 _SHORT_WORDS = 5  # "tell me about 5": a bare number picks an item only in a message this short
 # A year, not a sum ("$2020", "2000 a month", "2,015").
@@ -87,7 +88,8 @@ class FollowUps:
             for direction, phrases in ((1, words.forward), (-1, words.backward))
         }
         # A move said in full: a phrase ("the one after", "comes before"), or a word that is also an adjective
-        # ("next", "prior", "following") before an anchor ("next step") or asked alone ("what's next").
+        # ("next", "prior", "following") before an anchor ("next step"), asked alone ("what's next") or opening
+        # the sentence ("next up?").
         self._moves_in_full = {}
         for direction, phrases in ((1, words.forward), (-1, words.backward)):
             moves = [p for p in phrases if p.casefold() not in attached]
@@ -95,7 +97,7 @@ class FollowUps:
             single = _alternation([p for p in moves if " " not in p])
             self._moves_in_full[direction] = re.compile(
                 rf"\b(?:{said})\b|\b(?:{single})\s+(?:{_alternation(words.anchors)})\b"
-                rf"|\bwhat(?:'s|s|\s+is|\s+comes)?\s+(?:{single})\b",
+                rf"|\bwhat(?:'s|s|\s+is|\s+comes)?\s+(?:{single})\b|^\W*(?:{single})\b",
                 re.I,
             )
         self._moves_closing = {
@@ -256,8 +258,12 @@ class FollowUps:
         return self._level_asks.search(text) is not None
 
     def without_levels(self, text: str) -> str:
-        """The message without the levels of experience it names."""
-        return self._levels.sub(" ", text)
+        """The message without the levels of experience it names, and the words asking a level's figure."""
+        return self._level_asks.sub(" ", self._levels.sub(" ", text))
+
+    def without_self(self, text: str) -> str:
+        """The message without what the member says of themselves ("I'm just starting out, ...")."""
+        return _ABOUT_ONESELF.sub(" ", text)
 
     def gives_cause(self, text: str) -> bool:
         """Whether an answer's text says why what it states is so ("as the healthcare industry expands, ...")."""

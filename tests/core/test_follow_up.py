@@ -441,3 +441,49 @@ def test_a_table_named_with_the_is_not_the_list_just_shown(engine: Engine) -> No
     """Found in review: "the third in the table of sectors?" after the steps picked step 3."""
     reply = after(engine, "steps-overview", "the third in the table of sectors?")
     assert reply.entry_id != "step-experience"
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "message", "expected"),
+    [
+        ("salary-top-states", "who's third on the list?", "California"),  # found in review: "who" read as orgs
+        ("salary-by-sector", "and who is last on the list?", "$47,040"),
+    ],
+)
+def test_a_position_on_the_list_named_with_the_picks_from_it(
+    engine: Engine, entry_id: str, message: str, expected: str
+) -> None:
+    reply = after(engine, entry_id, message)
+    assert reply.answered and expected in reply.plain
+
+
+@pytest.mark.parametrize(
+    "message", ["does that include entry level?", "what about junior coders?", "which of those pays most for a newbie?"]
+)
+def test_a_level_asked_of_the_figures_in_other_words_is_a_dead_end(engine: Engine, message: str) -> None:
+    """Found in review: "include", "coders" or a ranking word kept these from the experience-level dead end."""
+    reply = engine.ask(message, previous=engine.ask("what does a CPC earn?").context)
+    assert reply.kind is ReplyKind.FALLBACK and "by experience" in reply.text
+
+
+def test_a_level_the_member_gives_of_themselves_asks_nothing_of_the_figures(engine: Engine) -> None:
+    reply = engine.ask(
+        "I'm a beginner myself, which of those pays the most?", previous=engine.ask("ccs salary").context
+    )
+    assert "by experience" not in reply.text
+
+
+@pytest.mark.parametrize("message", ["what is ahead for coders?", "what opportunities are ahead of me?"])
+def test_what_lies_ahead_is_no_ranking(engine: Engine, message: str) -> None:
+    assert "Compared" not in after(engine, "salary-by-position", message).text
+
+
+def test_a_pronoun_compared_without_figures_keeps_the_question_whole(engine: Engine) -> None:
+    """Found in review: "is it better than the CCS?" after the CPC was rewritten into the unnamed credentials' gap."""
+    reply = engine.ask("is it better than the CCS?", previous=engine.ask("what is the CPC?").context)
+    assert reply.entry_id != "gap-other-credentials"
+
+
+def test_a_move_opening_a_later_sentence_moves(engine: Engine) -> None:
+    reply = after(engine, "steps-overview", "ok step 3. next up?")
+    assert reply.answered and reply.entry_id == "step-networking"
