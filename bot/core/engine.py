@@ -334,9 +334,7 @@ class Engine:
         stands_for, asked = follow.stands_for(pronoun.group(0), context)
         if not stands_for or set(stands_for) <= set(named_here):
             return None
-        if named_here and {follow.kind_of(frozenset({t})) for t in [*stands_for, *named_here]} != {
-            follow.kind_of(frozenset({stands_for[0]}))
-        }:
+        if named_here and len({follow.kind_of(frozenset({t})) for t in [*stands_for, *named_here]}) > 1:
             return None
         if context.entry_id is not None and self._asks_why_figures_rank(question, context):
             return self._nothing_more(context)  # "why do those pay more?" after the salary table
@@ -399,8 +397,7 @@ class Engine:
             when = follow.other_time(question, dated)
         if when is None:
             return None
-        text = OTHER_TIME.format(asked=when, dates=", ".join(dates) or "undated in the article")
-        return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context)
+        return self._no_such_figures(OTHER_TIME, shown, context, asked=when)
 
     def _other_level(self, question: str, tokens: list[str], context: Context, shown: list[Figure]) -> Reply | None:
         """ "what do they start at?", "is that for entry level?" right after figures: the article gives none by
@@ -425,8 +422,13 @@ class Engine:
         asks = set(tokens) & self._figure_tokens or follow.asks_level_figure(asked)
         if not asks and any(t not in topic for t in rest):
             return None
+        return self._no_such_figures(OTHER_LEVEL, shown, context)
+
+    def _no_such_figures(self, template: str, shown: list[Figure], context: Context, **asked: str) -> Reply:
+        """The dead end of figures asked for another time or level: `template` with the shown figures' dates.
+        The topic stays, so a next follow-up still reads against the figures."""
         dates = [date for date in dict.fromkeys(f.date for f in shown) if date]
-        text = OTHER_LEVEL.format(dates=", ".join(dates) or "undated in the article")
+        text = template.format(dates=", ".join(dates) or "undated in the article", **asked)
         return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context)
 
     def _asks_figure_not_shown(self, tokens: list[str], context: Context) -> bool:

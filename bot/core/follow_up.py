@@ -87,27 +87,23 @@ class FollowUps:
             direction: re.compile(rf"\b(?:{_alternation(phrases)})\s+(?:the\s+)?$", re.I)
             for direction, phrases in ((1, words.forward), (-1, words.backward))
         }
-        # A move said in full: a phrase ("the one after", "comes before"), or a word that is also an adjective
-        # ("next", "prior", "following") before an anchor ("next step"), asked alone ("what's next") or opening
-        # the sentence ("next up?").
-        self._moves_in_full = {}
+        self._moves_in_full: dict[int, re.Pattern[str]] = {}
+        self._moves_closing: dict[int, re.Pattern[str]] = {}
         for direction, phrases in ((1, words.forward), (-1, words.backward)):
             moves = [p for p in phrases if p.casefold() not in attached]
             said = _alternation([p for p in moves if " " in p])
             single = _alternation([p for p in moves if " " not in p])
+            # A move said in full: a phrase ("the one after", "comes before"), or a word that is also an adjective
+            # ("next", "prior", "following") before an anchor ("next step"), asked alone ("what's next") or
+            # opening the sentence ("next up?").
             self._moves_in_full[direction] = re.compile(
                 rf"\b(?:{said})\b|\b(?:{single})\s+(?:{_alternation(words.anchors)})\b"
                 rf"|\bwhat(?:'s|s|\s+is|\s+comes)?\s+(?:{single})\b|^\W*(?:{single})\b",
                 re.I,
             )
-        self._moves_closing = {
-            direction: re.compile(
-                rf"\b(?:{_alternation([p for p in phrases if p.casefold() not in attached])})"
-                rf"(?:\W+(?:{_alternation(words.closing)}))*\W*$",
-                re.I,
+            self._moves_closing[direction] = re.compile(
+                rf"\b(?:{_alternation(moves)})(?:\W+(?:{_alternation(words.closing)}))*\W*$", re.I
             )
-            for direction, phrases in ((1, words.forward), (-1, words.backward))
-        }
         self._higher = _words(*words.higher)
         self._lower = _words(*words.lower)
         self._compare = _words(*words.compare)
