@@ -223,6 +223,9 @@ def test_a_bare_how_is_read_against_the_question_before(engine: Engine) -> None:
         ("what does a ccs make", "i want to start next year, what are the steps?", "steps-overview"),
         ("what does a ccs make", "i finished school in 2015, can i still become a coder?", "education-requirements"),
         ("what's the job outlook", "how do coders stay up to date with code changes?", "step-continuing-education"),
+        # Found in review: "after 2029" with words that ask something else is no question about later figures.
+        ("what is the job outlook", "after 2029 will i need a degree?", "education-requirements"),
+        ("how much do medical coders make", "i plan to start after 2030, what are the steps", "steps-overview"),
     ],
 )
 def test_a_question_of_its_own_that_names_a_time_is_answered(
@@ -319,21 +322,6 @@ def test_a_figure_asked_in_the_answers_own_words_is_answered_again(engine: Engin
     first = engine.ask(previous)
     reply = engine.ask(message, previous=first.context)
     assert reply.answered and reply.entry_id == first.entry_id
-
-
-@pytest.mark.parametrize(
-    ("previous", "message", "expected"),
-    [
-        ("what is the job outlook", "after 2029 will i need a degree?", "education-requirements"),
-        ("how much do medical coders make", "i plan to start after 2030, what are the steps", "steps-overview"),
-    ],
-)
-def test_a_year_beside_a_question_of_its_own_is_that_question(
-    engine: Engine, previous: str, message: str, expected: str
-) -> None:
-    """Found in review: "after 2029" with words that ask something else is no question about later figures."""
-    reply = engine.ask(message, previous=engine.ask(previous).context)
-    assert reply.answered and reply.entry_id == expected
 
 
 @pytest.mark.parametrize(
