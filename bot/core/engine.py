@@ -271,14 +271,7 @@ class Engine:
             # "why does the CCS pay more?" right after the table that shows it: the reason is not in the answer
             # just given (alone, or beside another), and the article gives no other.
             return self._nothing_more(previous)
-        if (
-            previous is not None
-            and reply.answered
-            and not reply.paired
-            and reply.entry_id is not None
-            and reply.entry_id == previous.entry_id
-            and self._asks_figure_not_shown(tokens, previous)
-        ):
+        if previous is not None and self._repeats_without_figure(reply, tokens, previous):
             # "how much do they pay in connecticut?" right after the top states: the answer just given names it
             # without a figure, and the article has no other.
             return self._nothing_more(previous)
@@ -356,7 +349,7 @@ class Engine:
             answers = self._answers_of_each([follow.replace_pronoun(question, one) for one in names])
             if len(answers) > 1:
                 reply = self._together(answers)
-        if reply.answered and reply.entry_id == context.entry_id and self._asks_figure_not_shown(tokens, context):
+        if self._repeats_without_figure(reply, tokens, context):
             return self._nothing_more(context)  # "what do insurance companies pay their coders?" after the sectors
         if reply.answered or reply.known_gap:
             return self._leave_context(replace(reply, used=(name,)), rewritten, context)
@@ -407,7 +400,7 @@ class Engine:
         entry-level?" are questions of their own. A level the member gives of themselves ("I'm just starting
         out, which of those pays most?") asks nothing of the figures."""
         follow = self.follow_ups
-        asked = follow.without_self(question)
+        asked = self.segmenter.without_self(question)
         if not follow.asks_level(asked):
             return None
         points = follow.pronoun(asked) is not None or follow.continues(asked) or bool(set(tokens) & self._figure_tokens)
@@ -430,6 +423,17 @@ class Engine:
         dates = [date for date in dict.fromkeys(f.date for f in shown) if date]
         text = template.format(dates=", ".join(dates) or "undated in the article", **asked)
         return Reply(ReplyKind.FALLBACK, text, None, 100.0, topic=context.topic, context=context)
+
+    def _repeats_without_figure(self, reply: Reply, tokens: list[str], context: Context) -> bool:
+        """Whether `reply` would give the answer just shown again, alone, to a message asking for a figure that
+        answer does not give: the article has no other, so the honest reply is that it says nothing more."""
+        return (
+            reply.answered
+            and not reply.paired
+            and reply.entry_id is not None
+            and reply.entry_id == context.entry_id
+            and self._asks_figure_not_shown(tokens, context)
+        )
 
     def _asks_figure_not_shown(self, tokens: list[str], context: Context) -> bool:
         """Whether a message asks for a figure of a thing the last reply showed without one (a state of the top
@@ -458,9 +462,10 @@ class Engine:
     def _other_kind(self, question: str, context: Context) -> bool:
         """Whether the message asks about another kind of thing than the list shown ("which states ..." after
         the salary table). A kind named is no other question when the message points back at what was shown
-        ("does any sector pay under that?" after the job outlook or the CPC's salary): it compares the two."""
+        ("does any sector pay under that?" after the job outlook or the CPC's salary): it compares the two; nor
+        when it names the list just shown ("who's second on that list?" after the top states)."""
         asked = self.follow_ups.kind_named(question)
-        if asked is None or _THE_LIST.search(question):  # "who's second on that list?" after the top states
+        if asked is None or self.follow_ups.names_the_list(question):
             return False
         points_back = self.follow_ups.pronoun(question) is not None
         if not context.items:
@@ -1191,8 +1196,6 @@ class Engine:
 # The reader's readings left for the message being answered, per thread (`Engine.ask`); None outside `ask`.
 _READS_LEFT: ContextVar[list[int] | None] = ContextVar("reads_left", default=None)
 
-# The list just shown, named ("second on that list"), not another ("the table of sectors").
-_THE_LIST = re.compile(r"\b(?:that|this|the|your)\s+(?:list|table)\b(?!\s+of\b)", re.I)
 _SPACES = re.compile(r"[^\S\n]+")
 _LINE_BREAKS = re.compile(r" ?\n[\s]*")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.core.context import Context
 from bot.core.models import BundledTopic, FollowUpWords
+from bot.core.segment import alternation
 
 
 class Direction(enum.StrEnum):
@@ -33,7 +34,6 @@ class Pointer:
 
 _PLURAL = frozenset({"they", "them", "their", "theirs", "those", "these", "those ones"})
 _BARE_NUMBER = re.compile(r"^\D*\b([1-9])\b\D*$")
-_ABOUT_ONESELF = re.compile(r"\b(?:i'?m|i\s+am|i'?ve\s+been|i\s+have\s+been)\b[^,.;!?]*", re.I)
 _LATER_SENTENCE = re.compile(r"[.!?]+\s+")  # where a sentence after the one naming a position starts
 _SHORT_WORDS = 5  # "tell me about 5": a bare number picks an item only in a message this short
 # A year, not a sum ("$2020", "2000 a month", "2,015").
@@ -42,17 +42,12 @@ _YEAR = re.compile(
 )
 
 
-def _alternation(words: tuple[str, ...] | list[str]) -> str:
-    ordered = sorted({w.casefold() for w in words}, key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) or r"(?!x)x"
-
-
 def _single_words(phrases: tuple[str, ...]) -> frozenset[str]:
     return frozenset(word.casefold() for phrase in phrases for word in phrase.split())
 
 
 def _words(*phrases: str) -> re.Pattern[str]:
-    return re.compile(rf"\b(?:{_alternation(list(phrases))})\b", re.I)
+    return re.compile(rf"\b(?:{alternation(list(phrases))})\b", re.I)
 
 
 class FollowUps:
@@ -62,19 +57,22 @@ class FollowUps:
         self.words = words
         self._numbers = {**words.cardinals, **{str(n): n for n in range(1, 21)}}
         self._numbered = re.compile(
-            rf"\b(?:step|number|no\.?|item|option|#)\s*#?\s*({_alternation(list(self._numbers))})\b", re.I
+            rf"\b(?:step|number|no\.?|item|option|#)\s*#?\s*({alternation(list(self._numbers))})\b", re.I
         )
-        self._ordinal = re.compile(rf"\b({_alternation(list(words.ordinals))})\b", re.I)
+        self._ordinal = re.compile(rf"\b({alternation(list(words.ordinals))})\b", re.I)
         ends = [w for w, n in words.ordinals.items() if n in (1, -1)]  # first, last
         self._several = re.compile(
-            rf"\b({_alternation(ends)})\s+({_alternation([w for w in self._numbers if self._numbers[w] > 1])})\b", re.I
+            rf"\b({alternation(ends)})\s+({alternation([w for w in self._numbers if self._numbers[w] > 1])})\b", re.I
         )
         self._anchor = _words(*words.anchors)
+        self._whole_list = re.compile(
+            rf"\b(?:that|this|the|your)\s+(?:{alternation(words.whole_list)})\b(?!\s+of\b)", re.I
+        )
         # "the second one", "the 2nd option", "second on that list", "number 2": an item picked by its position,
         # said in full.
         self._picking = re.compile(
-            rf"(?:\bthe\s+)?\b({_alternation(list(words.ordinals))})\s+(?:(?:on|in|of)\s+(?:the|that|this)\s+)?"
-            rf"(?:{_alternation(words.anchors)})\b"
+            rf"(?:\bthe\s+)?\b({alternation(list(words.ordinals))})\s+(?:(?:on|in|of)\s+(?:the|that|this)\s+)?"
+            rf"(?:{alternation(words.anchors)})\b"
             rf"|{self._numbered.pattern}",
             re.I,
         )
@@ -84,25 +82,25 @@ class FollowUps:
         # comes after?"), where a bare "after"/"before" does not count ("do i need a job before that?").
         attached = {w.casefold() for w in words.attached_only}
         self._moves_before = {
-            direction: re.compile(rf"\b(?:{_alternation(phrases)})\s+(?:the\s+)?$", re.I)
+            direction: re.compile(rf"\b(?:{alternation(phrases)})\s+(?:the\s+)?$", re.I)
             for direction, phrases in ((1, words.forward), (-1, words.backward))
         }
         self._moves_in_full: dict[int, re.Pattern[str]] = {}
         self._moves_closing: dict[int, re.Pattern[str]] = {}
         for direction, phrases in ((1, words.forward), (-1, words.backward)):
             moves = [p for p in phrases if p.casefold() not in attached]
-            said = _alternation([p for p in moves if " " in p])
-            single = _alternation([p for p in moves if " " not in p])
+            said = alternation([p for p in moves if " " in p])
+            single = alternation([p for p in moves if " " not in p])
             # A move said in full: a phrase ("the one after", "comes before"), or a word that is also an adjective
             # ("next", "prior", "following") before an anchor ("next step"), asked alone ("what's next") or
             # opening the sentence ("next up?").
             self._moves_in_full[direction] = re.compile(
-                rf"\b(?:{said})\b|\b(?:{single})\s+(?:{_alternation(words.anchors)})\b"
+                rf"\b(?:{said})\b|\b(?:{single})\s+(?:{alternation(words.anchors)})\b"
                 rf"|\bwhat(?:'s|s|\s+is|\s+comes)?\s+(?:{single})\b|^\W*(?:{single})\b",
                 re.I,
             )
             self._moves_closing[direction] = re.compile(
-                rf"\b(?:{_alternation(moves)})(?:\W+(?:{_alternation(words.closing)}))*\W*$", re.I
+                rf"\b(?:{alternation(moves)})(?:\W+(?:{alternation(words.closing)}))*\W*$", re.I
             )
         self._higher = _words(*words.higher)
         self._lower = _words(*words.lower)
@@ -111,16 +109,16 @@ class FollowUps:
         self._pronoun = _words(*words.pronouns)
         self._kinds = {kind: _words(*spec.words) for kind, spec in words.kinds.items()}
         self._kind_words = frozenset(w for spec in words.kinds.values() for w in spec.words)  # "states", "orgs"
-        self._continues = re.compile(rf"^\s*(?:{_alternation(words.continuations)})\b", re.I)
+        self._continues = re.compile(rf"^\s*(?:{alternation(words.continuations)})\b", re.I)
         self._chooses = _words(*words.choosing)
         self._reasons = _words(*words.reasons)
         # "ok nvm, ...", "hey, unrelated but ...": said first (after a word or two), not "... sorry if this is random".
-        self._switches = re.compile(rf"^\W*(?:\w+\W+){{0,2}}?(?:{_alternation(words.switches)})\b", re.I)
+        self._switches = re.compile(rf"^\W*(?:\w+\W+){{0,2}}?(?:{alternation(words.switches)})\b", re.I)
         self._newer = _words(*words.newer)
         self._levels = _words(*words.levels)
         self._level_asks = _words(*words.level_asks)
         self._causes = _words(*words.causes)
-        self._later_year = re.compile(rf"\b(?:{_alternation(words.later)})\s+{_YEAR.pattern}", re.I)
+        self._later_year = re.compile(rf"\b(?:{alternation(words.later)})\s+{_YEAR.pattern}", re.I)
         self.time_words = _single_words(words.newer)
         self.listing_words = _single_words(words.listing)
         # The words that only point ("the second", "which is higher", "their"): what is left names something.
@@ -253,13 +251,13 @@ class FollowUps:
         """Whether the message asks what a level starts at, or whether the figures shown are for one."""
         return self._level_asks.search(text) is not None
 
+    def names_the_list(self, text: str) -> bool:
+        """Whether the message names the list just shown as a whole ("second on that list", "the table")."""
+        return self._whole_list.search(text) is not None
+
     def without_levels(self, text: str) -> str:
         """The message without the levels of experience it names, and the words asking a level's figure."""
         return self._level_asks.sub(" ", self._levels.sub(" ", text))
-
-    def without_self(self, text: str) -> str:
-        """The message without what the member says of themselves ("I'm just starting out, ...")."""
-        return _ABOUT_ONESELF.sub(" ", text)
 
     def gives_cause(self, text: str) -> bool:
         """Whether an answer's text says why what it states is so ("as the healthcare industry expands, ...")."""
@@ -339,7 +337,7 @@ class Bundled:
         self.note = topic.note if topic is not None else ""
         if topic is None:
             return
-        word = rf"\b(?:{_alternation(topic.words)})\b"
+        word = rf"\b(?:{alternation(topic.words)})\b"
         joiner = r"\s*(?:and|&|/|\+)\s*"
         bundle = re.escape(topic.with_)
         self._named = re.compile(rf"{word}(?=.*\b{bundle})|\b{bundle}\w*{joiner}{word}", re.I | re.S)

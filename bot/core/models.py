@@ -411,6 +411,7 @@ class QuestionWords:
     openers: tuple[str, ...] = ()
     joiners: tuple[str, ...] = ()
     second_openers: tuple[str, ...] = ()
+    about_oneself: tuple[str, ...] = ()  # "I'm", "I've never": what follows says what the member is or has done
 
     @classmethod
     def parse(cls, raw: object) -> QuestionWords:
@@ -420,6 +421,7 @@ class QuestionWords:
             openers=read.get("openers", stripped_items(min_length=1)),
             joiners=read.get("joiners", stripped_items(), ()),
             second_openers=read.get("second_openers", stripped_items(), ()),
+            about_oneself=read.get("about_oneself", stripped_items(), ()),
         )
         read.done()
         return found
@@ -485,6 +487,7 @@ class FollowUpWords:
     compare: tuple[str, ...] = ()  # "difference", "vs": every figure shown, largest first
     provenance: tuple[str, ...] = ()  # "where is that from", "what year": the shown figures' sources
     anchors: tuple[str, ...] = ()  # "one", "option", "step": beside an ordinal, it picks an item
+    whole_list: tuple[str, ...] = ()  # "list", "table": after "that" or "the", the list just shown
     filler: tuple[str, ...] = ()  # words that name no topic in a pointing message ("what comes next")
     continuations: tuple[str, ...] = ()  # "and ...", "what about ...": continues the previous question
     choosing: tuple[str, ...] = ()  # "which one", "that one": chooses among what was discussed
@@ -516,6 +519,7 @@ class FollowUpWords:
             compare=read.get("compare", stripped_items(), ()),
             provenance=read.get("provenance", stripped_items(), ()),
             anchors=read.get("anchors", stripped_items(), ()),
+            whole_list=read.get("whole_list", stripped_items(), ()),
             filler=read.get("filler", stripped_items(), ()),
             continuations=read.get("continuations", stripped_items(), ()),
             choosing=read.get("choosing", stripped_items(), ()),

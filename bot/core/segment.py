@@ -21,10 +21,6 @@ _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d"
 _SENTENCE_END = re.compile(
     rf"(?<=[.!?…])[\"')\]]*\s+|\n+|\s*;\s+|\s+[—–]\s+|\s+-{{1,2}}\s+|(?<=\?)(?=[A-Za-z])|\s*[{_EMOJI}]+\s*"
 )
-# A comma before the member says what they are or have been ("walk me through the steps, I'm a receptionist so
-# be gentle", "which cert should I get, I'm a nurse?"): what they say of themselves is a sentence of its own, a
-# statement even when the message's "?" closes it; the "?" is the first part's.
-_ABOUT_ONESELF = re.compile(r",\s+(?=(?:i'?m|i\s+am|i'?ve\s+(?:been|never)|i\s+have\s+(?:been|never))\b)", re.I)
 _MIN_PART_WORDS = 2
 
 
@@ -40,14 +36,20 @@ class Segmenter:
     def __init__(self, words: QuestionWords) -> None:
         # "ok nvm, what ...", "so - how ...": chatter in front of a question, each word followed by a space or
         # punctuation.
-        lead_ins = rf"(?:(?:{_alternation(words.lead_ins)})\b[\s,.:;!-]+)*"
+        lead_ins = rf"(?:(?:{alternation(words.lead_ins)})\b[\s,.:;!-]+)*"
         self._lead_ins = re.compile(rf"^\s*{lead_ins}", re.I)
-        self._question_start = re.compile(rf"^{lead_ins}(?:{_alternation(words.openers)})\b", re.I)
+        self._question_start = re.compile(rf"^{lead_ins}(?:{alternation(words.openers)})\b", re.I)
         # "... take and what does CPC stand for": a second question joined to the first.
         self._joined_question = re.compile(
-            rf",?\s+(?:{_alternation(words.joiners)})\s+(?:also\s+)?(?=(?:{_alternation(words.second_openers)})\b)",
+            rf",?\s+(?:{alternation(words.joiners)})\s+(?:also\s+)?(?=(?:{alternation(words.second_openers)})\b)",
             re.I,
         )
+        # A comma before the member says what they are or have done ("walk me through the steps, I'm a receptionist
+        # so be gentle", "which cert should I get, I'm a nurse?"): what they say of themselves is a sentence of its
+        # own, a statement even when the message's "?" closes it; the "?" is the first part's.
+        about_oneself = alternation(words.about_oneself)
+        self._about_oneself_after_comma = re.compile(rf",\s+(?=(?:{about_oneself})\b)", re.I)
+        self._about_oneself = re.compile(rf"\b(?:{about_oneself})\b[^,.;!?]*", re.I)  # to the clause's end
 
     def sentences(self, text: str) -> list[Segment]:
         """The message's sentences in order, each marked as a question or not; empty pieces dropped."""
@@ -57,7 +59,7 @@ class Segmenter:
             if not whole or not any(ch.isalnum() for ch in whole):
                 continue
             marked = whole.rstrip(" )\"'.!").endswith("?")
-            head, *about = _ABOUT_ONESELF.split(whole)
+            head, *about = self._about_oneself_after_comma.split(whole)
             out.append(Segment(head, marked or bool(self._question_start.match(head))))
             out.extend(Segment(clause, bool(self._question_start.match(clause))) for clause in about)
         return out
@@ -67,6 +69,10 @@ class Segmenter:
         pay"); the whole message when nothing would be left."""
         rest = text[self._lead_ins.match(text).end() :]  # type: ignore[union-attr]  # `*` always matches
         return rest if any(ch.isalnum() for ch in rest) else text
+
+    def without_self(self, text: str) -> str:
+        """The message without what the member says of themselves ("I'm just starting out, which pays most?")."""
+        return self._about_oneself.sub(" ", text)
 
     def split_joined(self, sentence: str) -> list[str]:
         """A question sentence cut where it joins a second question ("X and what is Y?")."""
@@ -103,6 +109,8 @@ def focus_candidates(parts: list[Segment]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _alternation(words: tuple[str, ...]) -> str:
+def alternation(words: tuple[str, ...] | list[str]) -> str:
+    """A regex alternation of a lexicon's words and phrases, longest first so that "after that" wins over
+    "after"; a phrase's spaces match any run of spaces, and an empty list matches nothing."""
     ordered = sorted({w.casefold() for w in words}, key=len, reverse=True)
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) or r"(?!x)x"

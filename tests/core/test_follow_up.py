@@ -461,6 +461,15 @@ def test_a_level_the_member_gives_of_themselves_asks_nothing_of_the_figures(engi
     assert "by experience" not in reply.text
 
 
+def test_what_the_member_has_never_done_is_left_out_like_what_they_are(engine: Engine) -> None:
+    """The segmenter split "I've never ..." off as a statement but the level reading kept it, so "is that for
+    entry level?" behind it got the figures' sources; both now read the lexicon's `about_oneself`."""
+    reply = engine.ask(
+        "I have never worked in coding, is that for entry level?", previous=engine.ask("ccs salary").context
+    )
+    assert "by experience" in reply.text
+
+
 @pytest.mark.parametrize("message", ["what is ahead for coders?", "what opportunities are ahead of me?"])
 def test_what_lies_ahead_is_no_ranking(engine: Engine, message: str) -> None:
     assert "Compared" not in after(engine, "salary-by-position", message).text
