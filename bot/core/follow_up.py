@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.core.context import Context
 from bot.core.models import BundledTopic, FollowUpWords
-from bot.core.segment import alternation
+from bot.core.segment import alternation, last_sentence
 
 
 class Direction(enum.StrEnum):
@@ -34,7 +34,6 @@ class Pointer:
 
 _PLURAL = frozenset({"they", "them", "their", "theirs", "those", "these", "those ones"})
 _BARE_NUMBER = re.compile(r"^\D*\b([1-9])\b\D*$")
-_LATER_SENTENCE = re.compile(r"[.!?]+\s+")  # where a sentence after the one naming a position starts
 _SHORT_WORDS = 5  # "tell me about 5": a bare number picks an item only in a message this short
 # A year, not a sum ("$2020", "2000 a month", "2,015").
 _YEAR = re.compile(
@@ -185,7 +184,7 @@ class FollowUps:
         if picked.out_of_range:
             return picked
         before, after = text[: position.start()], text[position.end() :]
-        later = _LATER_SENTENCE.split(after)[-1] if _LATER_SENTENCE.search(after) else ""
+        later = last_sentence(after)
         for direction in (1, -1):
             if (
                 self._moves_before[direction].search(before)

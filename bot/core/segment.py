@@ -109,6 +109,13 @@ def focus_candidates(parts: list[Segment]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def last_sentence(text: str) -> str:
+    """The last of the text's sentences when it has more than one, else "" (a sentence after the one that names
+    a position: "past the first one. what's the next step after that?")."""
+    sentences = [part for part in _SENTENCE_END.split(text) if part.strip()]
+    return sentences[-1] if len(sentences) > 1 else ""
+
+
 def alternation(words: tuple[str, ...] | list[str]) -> str:
     """A regex alternation of a lexicon's words and phrases, longest first so that "after that" wins over
     "after"; a phrase's spaces match any run of spaces, and an empty list matches nothing."""
