@@ -92,15 +92,14 @@ class FollowUps:
             single = alternation([p for p in moves if " " not in p])
             # A move said in full: a phrase ("the one after", "comes before"), or a word that is also an adjective
             # ("next", "prior", "following") before an anchor ("next step"), asked alone ("what's next") or
-            # opening the sentence ("next up?").
+            # making the sentence ("next up?"; not "next, what's the CPC?" or "previous jobs were in retail").
+            closing = alternation(words.closing)
             self._moves_in_full[direction] = re.compile(
                 rf"\b(?:{said})\b|\b(?:{single})\s+(?:{alternation(words.anchors)})\b"
-                rf"|\bwhat(?:'s|s|\s+is|\s+comes)?\s+(?:{single})\b|^\W*(?:{single})\b",
+                rf"|\bwhat(?:'s|s|\s+is|\s+comes)?\s+(?:{single})\b|^\W*(?:{single})(?:\W+(?:{closing}))*\W*$",
                 re.I,
             )
-            self._moves_closing[direction] = re.compile(
-                rf"\b(?:{alternation(moves)})(?:\W+(?:{alternation(words.closing)}))*\W*$", re.I
-            )
+            self._moves_closing[direction] = re.compile(rf"\b(?:{alternation(moves)})(?:\W+(?:{closing}))*\W*$", re.I)
         self._higher = _words(*words.higher)
         self._lower = _words(*words.lower)
         self._compare = _words(*words.compare)

@@ -461,6 +461,17 @@ def test_a_level_the_member_gives_of_themselves_asks_nothing_of_the_figures(engi
     assert "by experience" not in reply.text
 
 
+@pytest.mark.parametrize(
+    "message", ["step 2 sounds good; next, what's the CPC?", "what's step 2 about — next year I want to start"]
+)
+def test_next_opening_a_later_sentence_is_no_move_unless_it_is_the_sentence(engine: Engine, message: str) -> None:
+    """Found in review: once a semicolon or dash ended a sentence, "next, what's the CPC?" moved to step 3."""
+    reply = engine.ask(message, previous=engine.ask("what are the steps to become a medical coder").context)
+    assert reply.entry_id == "step-certification"
+    moved = engine.ask("step 2 done; next up?", previous=engine.ask("list the steps").context)
+    assert moved.entry_id == "step-experience"
+
+
 def test_what_the_member_has_never_done_is_left_out_like_what_they_are(engine: Engine) -> None:
     """The segmenter split "I've never ..." off as a statement but the level reading kept it, so "is that for
     entry level?" behind it got the figures' sources; both now read the lexicon's `about_oneself`."""
