@@ -1065,19 +1065,27 @@ class Engine:
         answers: dict[str, Reply] = {}
         missing: list[str] = []
         before: list[str] = []
+        before_text = ""
         for part in parts:
             tokens = self.kb.normalizer.tokens(part)
             reply = self.judge(tokens, part)
             decided = reply.answered or reply.known_gap
-            leaning = bool(self.follow_ups.continues(part)) and len(tokens) <= FOLLOW_UP_MAX_TOKENS and not decided
+            # "and which one pays more": the things it asks of are in the part before, however sure its own reading.
+            points_back = self.follow_ups.chooses(part) or self.follow_ups.pronoun(part) is not None
+            leaning = (
+                bool(self.follow_ups.continues(part))
+                and len(tokens) <= FOLLOW_UP_MAX_TOKENS
+                and (not decided or points_back)
+            )
             slight = len(tokens) < MIN_PART_TOKENS and reply.score < self.calibration.answer
             if before and (leaning or slight):
-                # "and why?", "is that real?": too little to stand alone; read with the part before.
+                # "and why?", "is that real?": too little to stand alone; read with the part before, by the
+                # models too ("is the CCS harder than the CPC? and which one pays more": "which one" is theirs).
                 tokens = self._follow_up(tokens, before)
-                reply = self.judge(tokens, part)
+                reply = self.judge(tokens, part, f"{before_text} {part}")
             elif slight:
                 continue
-            before = tokens
+            before, before_text = tokens, part
             if reply.kind is ReplyKind.ANSWER and reply.entry_id is not None:
                 answers.setdefault(reply.entry_id, reply)
             elif reply.known_gap:
@@ -1085,8 +1093,11 @@ class Engine:
         if not answers or len(answers) + len(missing) < 2:
             return None
         first = next(iter(answers.values()))
-        blocks = tuple(block for reply in answers.values() for block in reply.blocks)
-        return self._compose(first, blocks, (), tuple(_shorten(part) for part in missing))
+        blocks: dict[str, Block] = {}  # each entry once: a part answered with two may share one with the next
+        for reply in answers.values():
+            for block in reply.blocks:
+                blocks.setdefault(block.entry_id, block)
+        return self._compose(first, tuple(blocks.values()), (), tuple(_shorten(part) for part in missing))
 
     def threshold(self, token_count: int, margin: float) -> float:
         """The score an answer needs: lower for long questions with a clear winner, never below the floor.

@@ -96,6 +96,21 @@ def test_joined_questions_are_cut_apart(engine: Engine) -> None:
     assert questions(sentences("what are the steps and requirements?")) == ["what are the steps and requirements?"]
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "tell me about the CPC and CCS credentials. and which one pays more?",
+        "what do the CPC and CCS stand for? and which one earns more",
+    ],
+)
+def test_a_part_that_points_back_is_read_with_the_part_before(engine: Engine, message: str) -> None:
+    """ "and which one pays more" alone read as the pay factors, sure of itself; which one is the part before's.
+    Each entry is shown once, though both parts' answers hold the salary table."""
+    shown = [block.entry_id for block in engine.ask(message).blocks]
+    assert "salary-by-position" in shown and "salary-factors" not in shown
+    assert len(shown) == len(set(shown))
+
+
 def test_chatter_in_front_of_a_question_is_left_out_of_what_the_models_read(engine: Engine) -> None:
     strip = engine.segmenter.without_lead_ins
     assert strip("ok nvm, what do hospitals pay coders") == "what do hospitals pay coders"
