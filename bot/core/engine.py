@@ -1070,8 +1070,9 @@ class Engine:
             tokens = self.kb.normalizer.tokens(part)
             reply = self.judge(tokens, part)
             decided = reply.answered or reply.known_gap
-            # "and which one pays more": the things it asks of are in the part before, however sure its own reading.
-            points_back = self.follow_ups.chooses(part) or self.follow_ups.pronoun(part) is not None
+            # "and which one pays more": the things it chooses among are the part before's, however sure its own
+            # reading ("and is it worth it?" stands alone: what "it" is changes little of the answer).
+            points_back = self.follow_ups.chooses(part)
             leaning = (
                 bool(self.follow_ups.continues(part))
                 and len(tokens) <= FOLLOW_UP_MAX_TOKENS
