@@ -1082,8 +1082,13 @@ class Engine:
             if before and (leaning or slight):
                 # "and why?", "is that real?": too little to stand alone; read with the part before, by the
                 # models too ("is the CCS harder than the CPC? and which one pays more": "which one" is theirs).
-                tokens = self._follow_up(tokens, before)
-                reply = self.judge(tokens, part, f"{before_text} {part}")
+                joined_tokens = self._follow_up(tokens, before)
+                joined = self.judge(joined_tokens, part, f"{before_text} {part}")
+                # A part that stood alone keeps its own reading unless the joined one answers something more:
+                # "what are the steps? and which one takes longest" is a question the article does not answer,
+                # not the steps again.
+                if not decided or (joined.answered and joined.entry_id not in answers):
+                    tokens, reply = joined_tokens, joined
             elif slight:
                 continue
             before, before_text = tokens, part

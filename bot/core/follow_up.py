@@ -92,11 +92,13 @@ class FollowUps:
             single = alternation([p for p in moves if " " not in p])
             # A move said in full: a phrase ("the one after", "comes before"), or a word that is also an adjective
             # ("next", "prior", "following") before an anchor ("next step"), asked alone ("what's next") or
-            # making the sentence ("next up?"; not "next, what's the CPC?" or "previous jobs were in retail").
+            # opening the sentence on its own ("next up?", "next, how long does it take?"; not "next year I start"
+            # or "previous jobs were in retail").
             closing = alternation(words.closing)
             self._moves_in_full[direction] = re.compile(
                 rf"\b(?:{said})\b|\b(?:{single})\s+(?:{alternation(words.anchors)})\b"
-                rf"|\bwhat(?:'s|s|\s+is|\s+comes)?\s+(?:{single})\b|^\W*(?:{single})(?:\W+(?:{closing}))*\W*$",
+                rf"|\bwhat(?:'s|s|\s+is|\s+comes)?\s+(?:{single})\b"
+                rf"|^\W*(?:{single})(?:\W+(?:{closing}))*(?:\W*$|\s*[,:;])",
                 re.I,
             )
             self._moves_closing[direction] = re.compile(rf"\b(?:{alternation(moves)})(?:\W+(?:{closing}))*\W*$", re.I)

@@ -111,6 +111,14 @@ def test_a_part_that_points_back_is_read_with_the_part_before(engine: Engine, me
     assert len(shown) == len(set(shown))
 
 
+def test_a_choosing_part_that_only_repeats_the_answer_before_is_what_the_article_lacks(engine: Engine) -> None:
+    """Found in review: read with the part before, "and which one takes longest" gave the steps again and its
+    note that the article does not say was lost."""
+    reply = engine.ask("what are the steps to become a coder? and which one takes longest")
+    assert [block.entry_id for block in reply.blocks] == ["steps-overview"]
+    assert reply.missing
+
+
 def test_chatter_in_front_of_a_question_is_left_out_of_what_the_models_read(engine: Engine) -> None:
     strip = engine.segmenter.without_lead_ins
     assert strip("ok nvm, what do hospitals pay coders") == "what do hospitals pay coders"
