@@ -58,7 +58,11 @@ class FollowUps:
         self._numbered = re.compile(
             rf"\b(?:step|number|no\.?|item|option|#)\s*#?\s*({alternation(list(self._numbers))})\b", re.I
         )
-        self._ordinal = re.compile(rf"\b({alternation(list(words.ordinals))})\b", re.I)
+        # The lexicon's lists that several patterns below share, each made an alternation once.
+        ordinals = alternation(list(words.ordinals))
+        anchors = alternation(words.anchors)
+        closing = alternation(words.closing)
+        self._ordinal = re.compile(rf"\b({ordinals})\b", re.I)
         ends = [w for w, n in words.ordinals.items() if n in (1, -1)]  # first, last
         self._several = re.compile(
             rf"\b({alternation(ends)})\s+({alternation([w for w in self._numbers if self._numbers[w] > 1])})\b", re.I
@@ -70,8 +74,7 @@ class FollowUps:
         # "the second one", "the 2nd option", "second on that list", "number 2": an item picked by its position,
         # said in full.
         self._picking = re.compile(
-            rf"(?:\bthe\s+)?\b({alternation(list(words.ordinals))})\s+(?:(?:on|in|of)\s+(?:the|that|this)\s+)?"
-            rf"(?:{alternation(words.anchors)})\b"
+            rf"(?:\bthe\s+)?\b({ordinals})\s+(?:(?:on|in|of)\s+(?:the|that|this)\s+)?(?:{anchors})\b"
             rf"|{self._numbered.pattern}",
             re.I,
         )
@@ -94,9 +97,8 @@ class FollowUps:
             # ("next", "prior", "following") before an anchor ("next step"), asked alone ("what's next") or
             # opening the sentence on its own ("next up?", "next, how long does it take?"; not "next year I start"
             # or "previous jobs were in retail").
-            closing = alternation(words.closing)
             self._moves_in_full[direction] = re.compile(
-                rf"\b(?:{said})\b|\b(?:{single})\s+(?:{alternation(words.anchors)})\b"
+                rf"\b(?:{said})\b|\b(?:{single})\s+(?:{anchors})\b"
                 rf"|\bwhat(?:'s|s|\s+is|\s+comes)?\s+(?:{single})\b"
                 rf"|^\W*(?:{single})(?:\W+(?:{closing}))*(?:\W*$|\s*[,:;])",
                 re.I,
